@@ -1,0 +1,144 @@
+//! Builds the book and checks its includes.
+//!
+//! mdBook only logs a warning when an `{{#include}}` cannot be resolved
+//! and leaves the directive in the page, so a chapter could quietly show
+//! stale or missing code. [`check_chapters`] makes that an error instead:
+//! every include must name a file that exists, an anchor that it holds
+//! once, and, for a trace snapshot, start on the line after its header.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The book's root: the folder with `book.toml`.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The folder the chapters live in, as `book.toml`'s `src` says.
+pub fn chapters_dir() -> PathBuf {
+    root().join("../chapters")
+}
+
+/// Builds the book into `out`, with search, and returns the pages' folder.
+pub fn build(out: &Path) -> Result<PathBuf, String> {
+    let mut book =
+        mdbook_driver::MDBook::load(root()).map_err(|e| e.to_string())?;
+    book.config.build.build_dir = out.to_path_buf();
+    book.build().map_err(|e| format!("{e:#}"))?;
+    Ok(out.to_path_buf())
+}
+
+/// Checks every `{{#...}}` directive in every chapter; returns one message
+/// per problem, each naming the chapter and the directive.
+pub fn check_chapters(dir: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut chapters: Vec<_> = fs::read_dir(dir)
+        .map(|entries| {
+            entries.filter_map(Result::ok).map(|e| e.path()).collect()
+        })
+        .unwrap_or_default();
+    chapters.sort();
+    for chapter in
+        chapters.iter().filter(|p| p.extension().is_some_and(|e| e == "md"))
+    {
+        let text = fs::read_to_string(chapter).unwrap_or_default();
+        let name = chapter.file_name().unwrap().to_string_lossy();
+        for directive in directives(&text) {
+            if let Err(why) = check_directive(dir, directive) {
+                problems.push(format!("{name}: {{{{#{directive}}}}}: {why}"));
+            }
+        }
+    }
+    problems
+}
+
+/// The inside of each `{{#...}}` in `text`.
+fn directives(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{#") {
+        let after = &rest[start + 3..];
+        let Some(end) = after.find("}}") else {
+            found.push(after.lines().next().unwrap_or(""));
+            break;
+        };
+        found.push(after[..end].trim());
+        rest = &after[end + 2..];
+    }
+    found
+}
+
+/// Checks one directive, as found in a chapter in `dir`.
+pub fn check_directive(dir: &Path, directive: &str) -> Result<(), String> {
+    let Some(target) = directive.strip_prefix("include ") else {
+        return Err("only {{#include}} is used in this book".into());
+    };
+    // `path`, `path:anchor`, `path:start:end`, `path:start:` or `path::end`.
+    let mut parts = target.trim().splitn(2, ':');
+    let path = dir.join(parts.next().unwrap_or(""));
+    let selector = parts.next();
+    let text = fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let lines: Vec<&str> = text.lines().collect();
+    let is_snapshot = path.extension().is_some_and(|e| e == "snap");
+    let Some(selector) = selector else {
+        return if is_snapshot {
+            Err("a snapshot must be included from the line after its header"
+                .into())
+        } else {
+            Ok(())
+        };
+    };
+    let first = selector.split(':').next().unwrap_or("");
+    if !first.is_empty() && !first.chars().all(|c| c.is_ascii_digit()) {
+        return check_anchor(&lines, first);
+    }
+    let start: usize =
+        if first.is_empty() { 1 } else { first.parse().unwrap() };
+    if start == 0 || start > lines.len() {
+        return Err(format!(
+            "line {start} is past the end ({} lines)",
+            lines.len()
+        ));
+    }
+    if let Some(end) = selector.split(':').nth(1).filter(|e| !e.is_empty()) {
+        let end: usize =
+            end.parse().map_err(|_| format!("bad line range {selector}"))?;
+        if end < start || end > lines.len() {
+            return Err(format!("line range {selector} is outside the file"));
+        }
+    }
+    if is_snapshot {
+        let body = snapshot_body_line(&lines)
+            .ok_or("not an insta snapshot: no header closed by `---`")?;
+        if start != body {
+            return Err(format!(
+                "starts at line {start}, but the trace starts at line {body}, \
+                 right after the snapshot header"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The 1-based line where a snapshot's content starts, after its header.
+fn snapshot_body_line(lines: &[&str]) -> Option<usize> {
+    if lines.first() != Some(&"---") {
+        return None;
+    }
+    let close = lines.iter().skip(1).position(|line| *line == "---")?;
+    Some(close + 3)
+}
+
+/// Checks that `name` is anchored exactly once in a file.
+fn check_anchor(lines: &[&str], name: &str) -> Result<(), String> {
+    let count = |marker: &str| {
+        let marker = format!("{marker}: {name}");
+        lines.iter().filter(|line| line.trim_end().ends_with(&marker)).count()
+    };
+    match (count("ANCHOR"), count("ANCHOR_END")) {
+        (1, 1) => Ok(()),
+        (0, _) | (_, 0) => Err(format!("no anchor `{name}` in the file")),
+        _ => Err(format!("anchor `{name}` appears more than once")),
+    }
+}

@@ -1,0 +1,96 @@
+//! The book cannot drift: every include resolves, and the built pages hold
+//! no directive that mdBook failed to expand.
+
+use std::fs;
+use std::path::Path;
+
+use book::{build, chapters_dir, check_chapters, check_directive};
+
+#[test]
+fn every_include_in_the_chapters_resolves() {
+    let problems = check_chapters(&chapters_dir());
+    assert!(problems.is_empty(), "broken includes:\n{}", problems.join("\n"));
+}
+
+/// Checks `directive` as if a chapter held it.
+fn check(directive: &str) -> Result<(), String> {
+    check_directive(&chapters_dir(), directive)
+}
+
+const LIB: &str = "../crates/step01_tasks/src/event_loop.rs";
+const SNAP: &str =
+    "../crates/step01_tasks/tests/snapshots/trace__single_task.snap";
+
+#[test]
+fn the_checker_accepts_good_includes() {
+    assert_eq!(check(&format!("include {LIB}:run_once")), Ok(()));
+    assert_eq!(check(&format!("include {SNAP}:5:")), Ok(()));
+    assert_eq!(check(&format!("include {LIB}")), Ok(()));
+}
+
+#[test]
+fn the_checker_rejects_a_missing_file() {
+    let error = check("include ../crates/nowhere.rs:run_once").unwrap_err();
+    assert!(error.contains("cannot read"), "{error}");
+}
+
+#[test]
+fn the_checker_rejects_a_missing_anchor() {
+    let error = check(&format!("include {LIB}:no_such_anchor")).unwrap_err();
+    assert!(error.contains("no anchor `no_such_anchor`"), "{error}");
+}
+
+#[test]
+fn the_checker_rejects_a_snapshot_include_that_shows_its_header() {
+    for directive in [format!("include {SNAP}:4:"), format!("include {SNAP}")] {
+        let error = check(&directive).unwrap_err();
+        assert!(error.contains("header"), "{directive}: {error}");
+    }
+}
+
+#[test]
+fn the_checker_rejects_lines_past_the_end_and_other_directives() {
+    assert!(check(&format!("include {SNAP}:900:")).is_err());
+    assert!(check(&format!("include {SNAP}:5:900")).is_err());
+    assert!(check(&format!("rustdoc_include {LIB}:run_once")).is_err());
+}
+
+/// Every `.html` file under `dir`.
+fn pages(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(pages(&path));
+        } else if path.extension().is_some_and(|e| e == "html") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn the_book_builds_with_every_include_expanded_and_search() {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("book-html");
+    let _ = fs::remove_dir_all(&out);
+    let html = build(&out).expect("the book builds");
+    let pages = pages(&html);
+    assert!(pages.len() >= 3, "chapters were rendered: {pages:?}");
+    for page in &pages {
+        let text = fs::read_to_string(page).unwrap();
+        assert!(!text.contains("{{#"), "{} holds a directive", page.display());
+    }
+    // The includes were expanded, not just dropped: code from the crate
+    // and a trace from a snapshot are on the pages.
+    let all: String =
+        pages.iter().map(|p| fs::read_to_string(p).unwrap()).collect();
+    assert!(all.contains("fn run_once"));
+    assert!(all.contains("tick  who   event    detail"));
+    assert!(
+        fs::read_dir(&html).unwrap().filter_map(Result::ok).any(|e| e
+            .file_name()
+            .to_string_lossy()
+            .starts_with("searchindex")),
+        "the search index was written"
+    );
+}
