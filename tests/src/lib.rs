@@ -1,1 +1,69 @@
+//! Checks across the stages: how big each one is, and (from stage 2) what
+//! each adds to the one before.
 
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The workspace's `crates/` folder.
+pub fn crates_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates")
+}
+
+/// Every stage crate (`stepNN_*`), in stage order.
+pub fn stages() -> Vec<PathBuf> {
+    let mut stages: Vec<PathBuf> = fs::read_dir(crates_dir())
+        .expect("crates/ exists")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name().unwrap().to_string_lossy().starts_with("step")
+        })
+        .collect();
+    stages.sort();
+    stages
+}
+
+/// Code lines of a stage's runtime: lines in `src/` that are not blank and
+/// not comments only, leaving out the demo binary `src/main.rs`.
+pub fn code_lines(stage: &Path) -> usize {
+    rust_files(&stage.join("src"))
+        .iter()
+        .filter(|file| file.file_name().is_some_and(|name| name != "main.rs"))
+        .map(|file| count_code_lines(&fs::read_to_string(file).unwrap()))
+        .sum()
+}
+
+/// Lines that are neither blank nor start with `//` (so `///` and `//!`
+/// docs are not code).
+pub fn count_code_lines(text: &str) -> usize {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .count()
+}
+
+/// Every `.rs` file under `dir`, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).into_iter().flatten().filter_map(Result::ok)
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// A table of each stage's size, for `cargo run -p checks`.
+pub fn size_report() -> String {
+    let mut report = String::from("stage              code lines\n");
+    for stage in stages() {
+        let name = stage.file_name().unwrap().to_string_lossy().into_owned();
+        report += &format!("{name:<18} {:>10}\n", code_lines(&stage));
+    }
+    report
+}

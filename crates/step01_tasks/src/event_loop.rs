@@ -14,6 +14,9 @@ thread_local! {
     static CURRENT: RefCell<Option<Rc<EventLoop>>> = const { RefCell::new(None) };
 }
 
+/// Where the trace goes: a function given each line as it happens.
+type Sink = Box<dyn FnMut(&str)>;
+
 // ANCHOR: Handle
 /// One piece of work on the ready queue: asyncio's `Handle`.
 pub(crate) enum Handle {
@@ -35,7 +38,7 @@ pub(crate) struct EventLoop {
     /// The pass the loop is in, and the task it is polling, for the trace.
     tick: Cell<u64>,
     running: Cell<Option<u64>>,
-    sink: RefCell<Option<Box<dyn FnMut(&str)>>>,
+    sink: RefCell<Option<Sink>>,
 }
 // ANCHOR_END: EventLoop
 
@@ -108,10 +111,9 @@ impl EventLoop {
         self.running.set(Some(id));
         let waker = Waker::from(Arc::clone(&task.waker));
         let poll = task.future.as_mut().poll(&mut Context::from_waker(&waker));
-        self.trace(
-            if let Poll::Ready(ended) = poll { ended } else { "pending" },
-            "",
-        );
+        let what =
+            if let Poll::Ready(ended) = poll { ended } else { "pending" };
+        self.trace(what, "");
         if poll.is_pending() {
             self.tasks.borrow_mut().insert(id, task);
         }
@@ -124,7 +126,7 @@ impl EventLoop {
 /// Builds an event loop and runs a future on it to completion.
 #[derive(Default)]
 pub struct Runtime {
-    sink: Option<Box<dyn FnMut(&str)>>,
+    sink: Option<Sink>,
 }
 
 impl Runtime {
@@ -142,10 +144,9 @@ impl Runtime {
     pub fn run<F: Future + 'static>(self, future: F) -> F::Output {
         let sink = RefCell::new(self.sink);
         let event_loop = Rc::new(EventLoop { sink, ..Default::default() });
-        CURRENT.with_borrow_mut(|current| {
-            assert!(current.is_none(), "run() called inside run()");
-            *current = Some(Rc::clone(&event_loop));
-        });
+        let nested = CURRENT.with_borrow(Option::is_some);
+        assert!(!nested, "run() called inside run()");
+        CURRENT.set(Some(Rc::clone(&event_loop)));
         let main = spawn(future);
         // Pass after pass, until main is done or nothing at all is ready.
         while main.0.borrow().result.is_none() && event_loop.run_once() > 0 {}

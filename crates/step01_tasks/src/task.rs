@@ -91,9 +91,9 @@ pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
         })
         .await;
         let ended = if result.is_ok() { "done" } else { "panic" };
-        let waiter = join.borrow_mut().waiter.take();
-        join.borrow_mut().result = Some(result);
-        if let Some(waiter) = waiter {
+        let waiter = join.replace(Join { result: Some(result), waiter: None });
+        // Wake only once the result is stored and `join` is not borrowed.
+        if let Some(waiter) = waiter.waiter {
             waiter.wake();
         }
         ended

@@ -111,7 +111,8 @@ fn a_panic_resumes_in_each_task_that_awaits_it_in_turn() {
     let message = panic_message(|| {
         run(async {
             let inner = spawn(async { panic!("{}", String::from("deep")) });
-            let outer: JoinHandle<()> = spawn(async move { inner.await });
+            // A task whose whole future is awaiting `inner`.
+            let outer: JoinHandle<()> = spawn(inner);
             outer.await
         })
     });

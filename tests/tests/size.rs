@@ -1,0 +1,33 @@
+//! Each stage stays small enough to read in one sitting.
+
+use checks::{code_lines, count_code_lines, crates_dir, size_report};
+
+/// The most code lines each stage's runtime may have.
+const BUDGETS: &[(&str, usize)] = &[("step01_tasks", 185)];
+
+#[test]
+fn every_stage_is_within_its_budget() {
+    for (stage, budget) in BUDGETS {
+        let lines = code_lines(&crates_dir().join(stage));
+        assert!(lines > 0, "{stage} has no code: is the path right?");
+        assert!(
+            lines <= *budget,
+            "{stage} has {lines} code lines, budget {budget}"
+        );
+    }
+}
+
+#[test]
+fn comments_and_blank_lines_are_not_code() {
+    let text = "//! header\n\n/// doc\nfn f() {\n    // why\n    g(); // trailing\n}\n";
+    assert_eq!(count_code_lines(text), 3);
+}
+
+#[test]
+fn the_report_lists_every_stage() {
+    let report = size_report();
+    assert!(
+        report.lines().any(|line| line.starts_with("step01_tasks")),
+        "{report}"
+    );
+}
