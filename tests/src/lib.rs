@@ -67,3 +67,43 @@ pub fn size_report() -> String {
     }
     report
 }
+
+/// What stage `to` adds to stage `from`: `diff -ruN` of their `src/` and
+/// `Cargo.toml`, as the book shows it. Lines that differ only by the crate's
+/// name are not shown: `from`'s name is read as `to`'s before comparing.
+pub fn stage_diff(from: &str, to: &str) -> String {
+    let work = std::env::temp_dir()
+        .join(format!("stage-diff-{}-{to}", std::process::id()));
+    let _ = fs::remove_dir_all(&work);
+    for (stage, side) in [(from, "a"), (to, "b")] {
+        let source = crates_dir().join(stage);
+        let mut files = rust_files(&source.join("src"));
+        files.push(source.join("Cargo.toml"));
+        for file in files {
+            let relative = file.strip_prefix(&source).unwrap();
+            let copy = work.join(side).join(relative);
+            fs::create_dir_all(copy.parent().unwrap()).unwrap();
+            let text = fs::read_to_string(&file).unwrap().replace(from, to);
+            fs::write(copy, text).unwrap();
+        }
+    }
+    let output = std::process::Command::new("diff")
+        .args(["-ruN", "a", "b"])
+        .current_dir(&work)
+        .output()
+        .expect("diff(1) runs");
+    fs::remove_dir_all(&work).unwrap();
+    // Exit status 1 means "the files differ", which is the point.
+    assert!(output.status.code() == Some(1), "diff failed: {output:?}");
+    let diff = String::from_utf8(output.stdout).unwrap();
+    diff.lines()
+        .map(|line| {
+            // File headers: real paths, and no timestamps.
+            let line = line.split('\t').next().unwrap();
+            let line = line.replace(" a/", &format!(" crates/{from}/"));
+            line.replace(" b/", &format!(" crates/{to}/"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}

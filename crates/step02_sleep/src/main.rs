@@ -1,0 +1,39 @@
+//! Demo of stage 2: tasks that sleep, in real time, and the loop waiting
+//! for them. Pass `--virtual-time` to run it on the virtual clock.
+//!
+//! Run it with `cargo run -p step02_sleep`.
+
+use std::time::Duration;
+
+use step02_sleep::{Runtime, sleep, spawn};
+
+// ANCHOR: nap
+/// Sleeps for `ms` milliseconds, then returns how long that was.
+async fn nap(ms: u64) -> u64 {
+    sleep(Duration::from_millis(ms)).await;
+    ms
+}
+// ANCHOR_END: nap
+
+// ANCHOR: main
+fn main() {
+    let runtime = match std::env::args().any(|arg| arg == "--virtual-time") {
+        true => Runtime::virtual_time(),
+        false => Runtime::default(),
+    };
+    let runtime = runtime.trace(|line| println!("{line}"));
+    let total = runtime.run(async {
+        let short = spawn(nap(100));
+        let twice = spawn(async {
+            let first = nap(50).await;
+            // Zero: no timer, just a turn for the others.
+            sleep(Duration::ZERO).await;
+            first + nap(100).await
+        });
+        // Still asleep when main returns: dropping it cancels its timer.
+        drop(spawn(nap(1000)));
+        short.await + twice.await
+    });
+    println!("result: {total}");
+}
+// ANCHOR_END: main
