@@ -2,7 +2,7 @@
 //! event trace it writes, and `run`, which drives it to the end.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, atomic::Ordering};
 use std::task::{Context, Poll, Waker};
 use std::{fmt::Display, panic::resume_unwind, pin::Pin, rc::Rc};
@@ -20,8 +20,9 @@ type Sink = Box<dyn FnMut(&str)>;
 // ANCHOR: Handle
 /// One piece of work on the ready queue: asyncio's `Handle`.
 pub(crate) enum Handle {
-    /// Poll the task with this id once: asyncio's `Task.__step`.
-    Step(u64),
+    /// Poll the task in this slot once, if it still has this id:
+    /// asyncio's `Task.__step`.
+    Step(usize, u64),
 }
 // ANCHOR_END: Handle
 
@@ -31,9 +32,10 @@ pub(crate) enum Handle {
 pub(crate) struct EventLoop {
     /// Handles to run, oldest first: asyncio's `_ready`.
     ready: RefCell<VecDeque<Handle>>,
-    /// Tasks between steps, by id: `t1` is the main task, and the others
-    /// are numbered in spawn order.
-    tasks: RefCell<BTreeMap<u64, Task>>,
+    /// Tasks between steps, in a slab: a task keeps its slot for life, and
+    /// `free` lists the empty ones. Ids count spawns: `t1` is main.
+    tasks: RefCell<Vec<Option<Task>>>,
+    free: RefCell<Vec<usize>>,
     spawned: Cell<u64>,
     /// The pass the loop is in, and the task it is polling, for the trace.
     tick: Cell<u64>,
@@ -75,10 +77,17 @@ impl EventLoop {
     pub fn spawn(&self, future: Pin<Box<dyn Future<Output = &'static str>>>) {
         let id = self.spawned.get() + 1;
         self.spawned.set(id);
-        let waker = Arc::new(TaskWaker { id, scheduled: true.into() });
-        self.tasks.borrow_mut().insert(id, Task { waker, future });
+        let mut tasks = self.tasks.borrow_mut();
+        let slot = self.free.borrow_mut().pop().unwrap_or(tasks.len());
+        let header = Arc::new(TaskWaker { id, slot, scheduled: true.into() });
+        let waker = Waker::from(Arc::clone(&header));
+        if slot == tasks.len() {
+            tasks.push(None);
+        }
+        tasks[slot] = Some(Task { header, waker, future });
+        drop(tasks);
         self.trace("spawn", format_args!("t{id}"));
-        self.call_soon(Handle::Step(id));
+        self.call_soon(Handle::Step(slot, id));
     }
     // ANCHOR_END: spawn
 
@@ -92,8 +101,8 @@ impl EventLoop {
         let ready = self.ready.take();
         let ntodo = ready.len();
         self.trace("tick", format_args!("{ntodo} ready"));
-        for Handle::Step(id) in ready {
-            self.step(id);
+        for Handle::Step(slot, id) in ready {
+            self.step(slot, id);
         }
         ntodo
     }
@@ -101,21 +110,25 @@ impl EventLoop {
 
     // ANCHOR: step
     /// Polls a task once: asyncio's `Task.__step`.
-    fn step(&self, id: u64) {
-        // Gone if it finished after this step was scheduled: nothing to do.
-        let Some(mut task) = self.tasks.borrow_mut().remove(&id) else {
+    fn step(&self, slot: usize, id: u64) {
+        // Taken out of the slab while it runs, so that it may spawn. Gone,
+        // or a newer task in its slot, if it finished after this step was
+        // scheduled: then there is nothing to do.
+        let task = self.tasks.borrow_mut()[slot].take_if(|t| t.header.id == id);
+        let Some(mut task) = task else {
             return self.trace("skip", format_args!("t{id} (finished)"));
         };
         // From here on a wake schedules another step, even during the poll.
-        task.waker.scheduled.store(false, Ordering::Release);
+        task.header.scheduled.store(false, Ordering::Release);
         self.running.set(Some(id));
-        let waker = Waker::from(Arc::clone(&task.waker));
-        let poll = task.future.as_mut().poll(&mut Context::from_waker(&waker));
+        let poll =
+            task.future.as_mut().poll(&mut Context::from_waker(&task.waker));
         let what =
             if let Poll::Ready(ended) = poll { ended } else { "pending" };
         self.trace(what, "");
-        if poll.is_pending() {
-            self.tasks.borrow_mut().insert(id, task);
+        match poll {
+            Poll::Pending => self.tasks.borrow_mut()[slot] = Some(task),
+            Poll::Ready(_) => self.free.borrow_mut().push(slot),
         }
         self.running.set(None);
     }
@@ -152,8 +165,9 @@ impl Runtime {
         while main.0.borrow().result.is_none() && event_loop.run_once() > 0 {}
         // Drop what is still pending while the loop is current, so that
         // those drops may spawn and wake; the loop drops what they spawn.
-        for (id, _) in event_loop.tasks.take() {
-            event_loop.trace("drop", format_args!("t{id}"));
+        event_loop.free.take();
+        for task in event_loop.tasks.take().into_iter().flatten() {
+            event_loop.trace("drop", format_args!("t{}", task.header.id));
         }
         CURRENT.set(None);
         let result = main.0.borrow_mut().result.take();

@@ -9,7 +9,7 @@ use std::{fmt::Display, panic::resume_unwind, pin::Pin, rc::Rc};
 use std::{time::Duration, time::Instant};
 
 use crate::task::{Task, TaskWaker, spawn};
-use crate::timer::{Clock, millis, round_up};
+use crate::timer::{Clock, Millis, round_up};
 
 thread_local! {
     /// The loop `run` is driving on this thread, for `spawn` and wakers.
@@ -25,8 +25,9 @@ pub(crate) type Callback = Box<dyn FnOnce()>;
 // ANCHOR: Handle
 /// One piece of work on the ready queue: asyncio's `Handle`.
 pub(crate) enum Handle {
-    /// Poll the task with this id once: asyncio's `Task.__step`.
-    Step(u64),
+    /// Poll the task in this slot once, if it still has this id:
+    /// asyncio's `Task.__step`.
+    Step(usize, u64),
     /// Run the callback of the timer with this number, which is due:
     /// asyncio's `TimerHandle`.
     Timer(u64, Callback),
@@ -39,9 +40,10 @@ pub(crate) enum Handle {
 pub(crate) struct EventLoop {
     /// Handles to run, oldest first: asyncio's `_ready`.
     ready: RefCell<VecDeque<Handle>>,
-    /// Tasks between steps, by id: `t1` is the main task, and the others
-    /// are numbered in spawn order.
-    tasks: RefCell<BTreeMap<u64, Task>>,
+    /// Tasks between steps, in a slab: a task keeps its slot for life, and
+    /// `free` lists the empty ones. Ids count spawns: `t1` is main.
+    tasks: RefCell<Vec<Option<Task>>>,
+    free: RefCell<Vec<usize>>,
     spawned: Cell<u64>,
     /// Timers by deadline, then by number, so that timers due at the same
     /// time fire in the order they were set: asyncio's `_scheduled` heap.
@@ -70,7 +72,7 @@ impl EventLoop {
         if let Some(sink) = self.sink.borrow_mut().as_mut() {
             let who =
                 self.running.get().map_or("loop".into(), |t| format!("t{t}"));
-            let (tick, now) = (self.tick.get(), millis(self.clock.now()));
+            let (tick, now) = (self.tick.get(), Millis(self.clock.now()));
             let line =
                 format!("{tick:>4} {now:>9}  {who:<5} {what:<8} {detail}");
             sink(line.trim_end());
@@ -90,10 +92,17 @@ impl EventLoop {
     pub fn spawn(&self, future: Pin<Box<dyn Future<Output = &'static str>>>) {
         let id = self.spawned.get() + 1;
         self.spawned.set(id);
-        let waker = Arc::new(TaskWaker { id, scheduled: true.into() });
-        self.tasks.borrow_mut().insert(id, Task { waker, future });
+        let mut tasks = self.tasks.borrow_mut();
+        let slot = self.free.borrow_mut().pop().unwrap_or(tasks.len());
+        let header = Arc::new(TaskWaker { id, slot, scheduled: true.into() });
+        let waker = Waker::from(Arc::clone(&header));
+        if slot == tasks.len() {
+            tasks.push(None);
+        }
+        tasks[slot] = Some(Task { header, waker, future });
+        drop(tasks);
         self.trace("spawn", format_args!("t{id}"));
-        self.call_soon(Handle::Step(id));
+        self.call_soon(Handle::Step(slot, id));
     }
     // ANCHOR_END: spawn
 
@@ -108,7 +117,7 @@ impl EventLoop {
         let number = self.timers_set.get() + 1;
         self.timers_set.set(number);
         self.timers.borrow_mut().insert((deadline, number), callback);
-        self.trace("timer", format_args!("#{number} due {}", millis(deadline)));
+        self.trace("timer", format_args!("#{number} due {}", Millis(deadline)));
         (deadline, number)
     }
     // ANCHOR_END: call_at
@@ -129,7 +138,7 @@ impl EventLoop {
             _ => Duration::ZERO,
         };
         if !timeout.is_zero() {
-            self.trace("wait", millis(timeout));
+            self.trace("wait", Millis(timeout));
             self.clock.wait(timeout);
         }
         // Timers that are due join the ready queue, in deadline order.
@@ -148,7 +157,7 @@ impl EventLoop {
         self.trace("tick", format_args!("{ntodo} ready"));
         for handle in ready {
             match handle {
-                Handle::Step(id) => self.step(id),
+                Handle::Step(slot, id) => self.step(slot, id),
                 Handle::Timer(number, callback) => {
                     self.trace("fire", format_args!("#{number}"));
                     callback();
@@ -161,21 +170,25 @@ impl EventLoop {
 
     // ANCHOR: step
     /// Polls a task once: asyncio's `Task.__step`.
-    fn step(&self, id: u64) {
-        // Gone if it finished after this step was scheduled: nothing to do.
-        let Some(mut task) = self.tasks.borrow_mut().remove(&id) else {
+    fn step(&self, slot: usize, id: u64) {
+        // Taken out of the slab while it runs, so that it may spawn. Gone,
+        // or a newer task in its slot, if it finished after this step was
+        // scheduled: then there is nothing to do.
+        let task = self.tasks.borrow_mut()[slot].take_if(|t| t.header.id == id);
+        let Some(mut task) = task else {
             return self.trace("skip", format_args!("t{id} (finished)"));
         };
         // From here on a wake schedules another step, even during the poll.
-        task.waker.scheduled.store(false, Ordering::Release);
+        task.header.scheduled.store(false, Ordering::Release);
         self.running.set(Some(id));
-        let waker = Waker::from(Arc::clone(&task.waker));
-        let poll = task.future.as_mut().poll(&mut Context::from_waker(&waker));
+        let poll =
+            task.future.as_mut().poll(&mut Context::from_waker(&task.waker));
         let what =
             if let Poll::Ready(ended) = poll { ended } else { "pending" };
         self.trace(what, "");
-        if poll.is_pending() {
-            self.tasks.borrow_mut().insert(id, task);
+        match poll {
+            Poll::Pending => self.tasks.borrow_mut()[slot] = Some(task),
+            Poll::Ready(_) => self.free.borrow_mut().push(slot),
         }
         self.running.set(None);
     }
@@ -226,8 +239,9 @@ impl Runtime {
         // Drop what is still pending while the loop is current, so that
         // those drops may spawn, wake and cancel timers; the loop drops the
         // rest.
-        for (id, _) in event_loop.tasks.take() {
-            event_loop.trace("drop", format_args!("t{id}"));
+        event_loop.free.take();
+        for task in event_loop.tasks.take().into_iter().flatten() {
+            event_loop.trace("drop", format_args!("t{}", task.header.id));
         }
         drop(event_loop.timers.take());
         CURRENT.set(None);

@@ -11,7 +11,9 @@ use crate::event_loop::{EventLoop, Handle};
 // ANCHOR: Task
 /// A spawned future, as the loop keeps it between steps.
 pub(crate) struct Task {
-    pub waker: Arc<TaskWaker>,
+    pub header: Arc<TaskWaker>,
+    /// The same `TaskWaker` as a `Waker`, made once rather than per poll.
+    pub waker: Waker,
     /// The future, wrapped to keep its output and to catch its panic. Its
     /// own output names how it ended, for the trace: "done" or "panic".
     pub future: Pin<Box<dyn Future<Output = &'static str>>>,
@@ -21,10 +23,12 @@ pub(crate) struct Task {
 // ANCHOR: TaskWaker
 /// The waker of one task: waking it schedules the task's next step.
 ///
-/// It holds no future, only the task's id, so it is `Send` and `Sync` as
-/// `Waker` requires, although the task's future need not be.
+/// It holds no future, only where to find the task, so it is `Send` and
+/// `Sync` as `Waker` requires, although the task's future need not be.
 pub(crate) struct TaskWaker {
     pub id: u64,
+    /// The task's place in the loop's slab of tasks.
+    pub slot: usize,
     /// Whether a step is on the ready queue already: a second wake before
     /// that step runs schedules nothing, so duplicate wakes cost nothing.
     pub scheduled: AtomicBool,
@@ -32,6 +36,10 @@ pub(crate) struct TaskWaker {
 
 impl Wake for TaskWaker {
     fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
         let first = !self.scheduled.swap(true, Ordering::AcqRel);
         // Simplification: only a wake on the loop's own thread reaches it.
         // Stage 3 adds asyncio's `call_soon_threadsafe`: a locked queue,
@@ -40,7 +48,7 @@ impl Wake for TaskWaker {
             let note = if first { "" } else { " (already scheduled)" };
             event_loop.trace("wake", format_args!("t{}{note}", self.id));
             if first {
-                event_loop.call_soon(Handle::Step(self.id));
+                event_loop.call_soon(Handle::Step(self.slot, self.id));
             }
         });
     }

@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-use std::{pin::Pin, rc::Rc, thread};
+use std::{fmt, pin::Pin, rc::Rc, thread};
 
 use crate::{event_loop::EventLoop, task::yield_now};
 
@@ -51,9 +51,14 @@ pub(crate) fn round_up(wait: Duration) -> Duration {
     Duration::from_millis(wait.as_nanos().div_ceil(1_000_000) as u64)
 }
 
-/// A time as the trace shows it, in milliseconds.
-pub(crate) fn millis(time: Duration) -> String {
-    format!("{:.1}ms", time.as_secs_f64() * 1e3)
+/// A time as the trace shows it, in milliseconds. Formatted only if the
+/// trace is written, so an untraced loop never pays for it.
+pub(crate) struct Millis(pub Duration);
+
+impl fmt::Display for Millis {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.pad(&format!("{:.1}ms", self.0.as_secs_f64() * 1e3))
+    }
 }
 
 // ANCHOR: TimerHandle

@@ -1,0 +1,205 @@
+//! The workloads, written once over [`Runtime`], and what each run
+//! reports. Each runtime has a binary of its own (`src/bin/`) that runs one
+//! workload and prints its figures; the runner (`src/main.rs`) runs them
+//! in turn and prints the medians.
+
+use std::time::{Duration, Instant};
+
+mod runtimes;
+
+pub use runtimes::{Smol, Step01, Step02, Tokio};
+
+/// What a workload needs from a runtime: a way to run a main future, to
+/// spawn a task and await its result, and to yield.
+pub trait Runtime {
+    /// Runs `main` to completion on a fresh runtime.
+    fn block_on<F: Future + 'static>(main: F) -> F::Output;
+    /// Spawns a task on this thread; the future it returns is the task's
+    /// output. Tasks need not be `Send`: every runtime here runs them on
+    /// one thread, as asyncio does.
+    fn spawn<F: Future + 'static>(
+        task: F,
+    ) -> impl Future<Output = F::Output> + 'static;
+    /// Lets the other ready tasks run.
+    fn yield_now() -> impl Future<Output = ()>;
+}
+
+/// A runtime that can also sleep.
+pub trait Timers: Runtime {
+    /// Waits until `delay` has passed.
+    fn sleep(delay: Duration) -> impl Future<Output = ()> + 'static;
+}
+
+/// One figure a run reports: a name, a value, and its unit.
+pub type Figure = (&'static str, f64, &'static str);
+
+/// The workloads every runtime can run, by name.
+pub const TASK_WORKLOADS: [&str; 2] = ["spawn", "yield"];
+/// The workloads that need timers.
+pub const TIMER_WORKLOADS: [&str; 2] = ["timers", "idle"];
+
+/// Spawns a million trivial tasks, then awaits them all.
+pub fn spawn<R: Runtime>() -> Vec<Figure> {
+    const TASKS: u64 = 1_000_000;
+    let start = Instant::now();
+    let sum = R::block_on(async {
+        let handles: Vec<_> =
+            (0..TASKS).map(|i| R::spawn(async move { i })).collect();
+        let mut sum = 0;
+        for handle in handles {
+            sum += handle.await;
+        }
+        sum
+    });
+    let elapsed = start.elapsed();
+    assert_eq!(sum, TASKS * (TASKS - 1) / 2, "every task ran once");
+    vec![
+        ("spawn+await", per(elapsed, TASKS), "ns/task"),
+        ("peak memory", peak_memory_mib(), "MiB"),
+    ]
+}
+
+/// A thousand tasks, each yielding a thousand times.
+pub fn yields<R: Runtime>() -> Vec<Figure> {
+    const TASKS: u64 = 1_000;
+    const YIELDS: u64 = 1_000;
+    let start = Instant::now();
+    let polls = R::block_on(async {
+        let handles: Vec<_> = (0..TASKS)
+            .map(|_| {
+                R::spawn(async {
+                    for _ in 0..YIELDS {
+                        R::yield_now().await;
+                    }
+                    YIELDS
+                })
+            })
+            .collect();
+        let mut polls = 0;
+        for handle in handles {
+            polls += handle.await;
+        }
+        polls
+    });
+    let elapsed = start.elapsed();
+    assert_eq!(polls, TASKS * YIELDS);
+    vec![("yield", per(elapsed, polls), "ns/poll")]
+}
+
+/// A hundred thousand tasks, each sleeping 1 to 100 ms.
+pub fn timers<R: Timers>() -> Vec<Figure> {
+    const TASKS: usize = 100_000;
+    // The same pseudo-random sleeps for every runtime: xorshift64.
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+    let delays: Vec<u64> = (0..TASKS)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            1 + seed % 100
+        })
+        .collect();
+    let (cpu, start) = (cpu_time(), Instant::now());
+    let mut late = R::block_on(async move {
+        let handles: Vec<_> = delays
+            .into_iter()
+            .map(|ms| {
+                R::spawn(async move {
+                    let delay = Duration::from_millis(ms);
+                    let deadline = Instant::now() + delay;
+                    R::sleep(delay).await;
+                    Instant::now().saturating_duration_since(deadline)
+                })
+            })
+            .collect();
+        let mut late = Vec::with_capacity(TASKS);
+        for handle in handles {
+            late.push(handle.await);
+        }
+        late
+    });
+    let (wall, cpu) = (start.elapsed(), cpu_time() - cpu);
+    late.sort();
+    let mean = late.iter().sum::<Duration>() / TASKS as u32;
+    vec![
+        ("wall", ms(wall), "ms"),
+        ("cpu", ms(cpu), "ms"),
+        ("late mean", ms(mean), "ms"),
+        ("late p99", ms(late[TASKS * 99 / 100]), "ms"),
+        ("late max", ms(late[TASKS - 1]), "ms"),
+    ]
+}
+
+/// One task sleeping for a second: what does waiting cost?
+pub fn idle<R: Timers>() -> Vec<Figure> {
+    let (cpu, start) = (cpu_time(), Instant::now());
+    R::block_on(async { R::sleep(Duration::from_secs(1)).await });
+    let (wall, cpu) = (start.elapsed(), cpu_time() - cpu);
+    assert!(wall >= Duration::from_secs(1));
+    vec![("cpu", ms(cpu), "ms"), ("wall", ms(wall), "ms")]
+}
+
+/// Runs the workload named `name`, for a runtime with timers.
+pub fn run_with_timers<R: Timers>(name: &str) -> Option<Vec<Figure>> {
+    match name {
+        "timers" => Some(timers::<R>()),
+        "idle" => Some(idle::<R>()),
+        _ => run::<R>(name),
+    }
+}
+
+/// Runs the workload named `name`, if this runtime can express it.
+pub fn run<R: Runtime>(name: &str) -> Option<Vec<Figure>> {
+    match name {
+        "spawn" => Some(spawn::<R>()),
+        "yield" => Some(yields::<R>()),
+        _ => None,
+    }
+}
+
+/// The `main` of each runtime's binary: runs the workload named by the
+/// first argument and prints one `name<TAB>value<TAB>unit` line a figure.
+/// Exits with 2 if this runtime cannot run that workload.
+pub fn main(run: impl FnOnce(&str) -> Option<Vec<Figure>>) {
+    let name = std::env::args().nth(1).expect("usage: <workload>");
+    let Some(figures) = run(&name) else {
+        eprintln!("this runtime cannot run the {name} workload");
+        std::process::exit(2);
+    };
+    for (figure, value, unit) in figures {
+        println!("{figure}\t{value}\t{unit}");
+    }
+}
+
+fn per(elapsed: Duration, count: u64) -> f64 {
+    elapsed.as_nanos() as f64 / count as f64
+}
+
+fn ms(time: Duration) -> f64 {
+    time.as_secs_f64() * 1e3
+}
+
+/// The process's resource use so far.
+fn rusage() -> libc::rusage {
+    // SAFETY: getrusage only writes the `rusage` we hand it.
+    unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        assert_eq!(libc::getrusage(libc::RUSAGE_SELF, &mut usage), 0);
+        usage
+    }
+}
+
+/// CPU time used by the whole process, every thread: user plus system.
+fn cpu_time() -> Duration {
+    let usage = rusage();
+    let time = |t: libc::timeval| {
+        Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// The most memory the process has held at once, in MiB.
+fn peak_memory_mib() -> f64 {
+    // On Linux, ru_maxrss is in KiB.
+    rusage().ru_maxrss as f64 / 1024.0
+}

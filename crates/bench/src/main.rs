@@ -1,0 +1,199 @@
+//! `cargo run -p bench --release -- [workload ...] [--rounds N]`: runs each
+//! workload on every runtime that can express it, in turn, several rounds,
+//! and prints the median of each figure and its ratio to the better peer.
+//!
+//! Each run is a fresh process of that runtime's own binary, so one
+//! runtime's memory or allocator state never colours another's figures.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The runtimes, by binary name; the last two are the peers.
+const RUNTIMES: [&str; 4] = ["step01", "step02", "tokio", "smol"];
+const PEERS: [&str; 2] = ["tokio", "smol"];
+
+/// Every workload, in the order the table shows them.
+const WORKLOADS: [&str; 4] = ["spawn", "yield", "timers", "idle"];
+
+fn main() {
+    let (workloads, rounds) = parse_args();
+    let bins = build_binaries();
+    // figures[(workload, figure)][runtime] = one value per round.
+    let mut figures: BTreeMap<
+        (usize, usize, String),
+        BTreeMap<&str, Vec<f64>>,
+    > = BTreeMap::new();
+    let mut units = BTreeMap::new();
+    let total = workloads.len() * rounds * RUNTIMES.len();
+    let mut done = 0;
+    for (w, workload) in workloads.iter().enumerate() {
+        for round in 0..rounds {
+            // Alternate which runtime goes first, so none always runs on
+            // a machine the others have just warmed or loaded.
+            for i in 0..RUNTIMES.len() {
+                let runtime = RUNTIMES[(i + round) % RUNTIMES.len()];
+                done += 1;
+                eprint!(
+                    "\r[{done}/{total}] {workload}: {runtime}, round {}   ",
+                    round + 1
+                );
+                let Some(output) = run(&bins, runtime, workload) else {
+                    continue;
+                };
+                for (f, line) in output.lines().enumerate() {
+                    let mut parts = line.split('\t');
+                    let (name, value, unit) = (
+                        parts.next().unwrap(),
+                        parts.next().unwrap(),
+                        parts.next().unwrap(),
+                    );
+                    let key = (w, f, name.to_string());
+                    units.insert(key.clone(), unit.to_string());
+                    let values = figures
+                        .entry(key)
+                        .or_default()
+                        .entry(runtime)
+                        .or_default();
+                    values.push(value.parse().expect("a number"));
+                }
+            }
+        }
+    }
+    eprintln!();
+    print_table(&workloads, &figures, &units, rounds);
+}
+
+/// The workloads named on the command line (all by default), and rounds.
+fn parse_args() -> (Vec<String>, usize) {
+    let mut workloads = Vec::new();
+    let mut rounds = 5;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--rounds" => {
+                rounds = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("--rounds N")
+            }
+            name if WORKLOADS.contains(&name) => workloads.push(arg),
+            other => {
+                eprintln!(
+                    "unknown workload {other}; the workloads are {}",
+                    WORKLOADS.join(", ")
+                );
+                std::process::exit(2);
+            }
+        }
+    }
+    if workloads.is_empty() {
+        workloads = WORKLOADS.iter().map(|w| w.to_string()).collect();
+    }
+    (workloads, rounds)
+}
+
+/// Builds each runtime's binary, in the runner's own profile, and returns
+/// the folder they are in.
+fn build_binaries() -> PathBuf {
+    let dir = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
+    let release = dir.ends_with("release");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.args(["build", "--quiet", "-p", "bench", "--bins"]);
+    if release {
+        build.arg("--release");
+    } else {
+        eprintln!(
+            "warning: a debug build measures nothing useful; pass --release"
+        );
+    }
+    assert!(
+        build.status().expect("cargo runs").success(),
+        "the runtimes' binaries build"
+    );
+    dir
+}
+
+/// Runs one workload on one runtime; `None` if it cannot express it.
+fn run(
+    bins: &std::path::Path,
+    runtime: &str,
+    workload: &str,
+) -> Option<String> {
+    let output = Command::new(bins.join(runtime))
+        .arg(workload)
+        .output()
+        .expect("the binary runs");
+    match output.status.code() {
+        Some(0) => Some(String::from_utf8(output.stdout).unwrap()),
+        Some(2) => None,
+        _ => panic!(
+            "{runtime} failed on {workload}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mid = sorted.len() / 2;
+    if sorted.len().is_multiple_of(2) {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    } else {
+        sorted[mid]
+    }
+}
+
+type Figures =
+    BTreeMap<(usize, usize, String), BTreeMap<&'static str, Vec<f64>>>;
+
+/// One row a figure: each runtime's median, and beside ours, its ratio to
+/// the better of the peers (lower is better for every figure here).
+fn print_table(
+    workloads: &[String],
+    figures: &Figures,
+    units: &BTreeMap<(usize, usize, String), String>,
+    rounds: usize,
+) {
+    println!(
+        "medians of {rounds} runs each; (x) is the ratio to the better peer, lower is better\n"
+    );
+    print!("{:<8} {:<18}", "workload", "figure");
+    for runtime in RUNTIMES {
+        print!(" {runtime:>16}");
+    }
+    println!();
+    for (key, by_runtime) in figures {
+        let (w, _, name) = key;
+        let label = format!("{name} ({})", units[key]);
+        print!("{:<8} {label:<18}", workloads[*w]);
+        let best_peer = PEERS
+            .iter()
+            .filter_map(|peer| by_runtime.get(peer).map(|v| median(v)))
+            .fold(f64::INFINITY, f64::min);
+        for runtime in RUNTIMES {
+            match by_runtime.get(runtime) {
+                Some(values) => {
+                    let value = median(values);
+                    let cell =
+                        format!("{} ({:.2}x)", fmt(value), value / best_peer);
+                    print!(" {cell:>16}");
+                }
+                None => print!(" {:>16}", "-"),
+            }
+        }
+        println!();
+    }
+}
+
+/// A value with three significant figures or so.
+fn fmt(value: f64) -> String {
+    match value.abs() {
+        v if v >= 100.0 => format!("{value:.0}"),
+        v if v >= 10.0 => format!("{value:.1}"),
+        v if v >= 1.0 => format!("{value:.2}"),
+        _ => format!("{value:.3}"),
+    }
+}
