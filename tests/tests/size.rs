@@ -2,9 +2,11 @@
 
 use checks::{code_lines, count_code_lines, crates_dir, size_report};
 
-/// The most code lines each stage's runtime may have.
+/// The most code lines each stage's runtime may have. Each is the stage's
+/// size when it was written, with a few lines to spare: growing past it
+/// should be a decision, made here, not a drift.
 const BUDGETS: &[(&str, usize)] =
-    &[("step01_tasks", 185), ("step02_sleep", 345)];
+    &[("step01_tasks", 200), ("step02_sleep", 365)];
 
 #[test]
 fn every_stage_is_within_its_budget() {
