@@ -157,6 +157,12 @@ fn print_table(
     units: &BTreeMap<(usize, usize, String), String>,
     rounds: usize,
 ) {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|info| {
+        let line = info.lines().find(|line| line.starts_with("model name"))?;
+        Some(line.split(':').nth(1)?.trim().to_string())
+    });
+    println!("machine: {cores} cores, {}", cpu.unwrap_or("unknown CPU".into()));
     println!(
         "medians of {rounds} runs each; (x) is the ratio to the better peer, lower is better\n"
     );

@@ -1,0 +1,44 @@
+//! Every workload runs on every runtime that can express it, and reports
+//! figures that make sense. (How fast is the runner's business, not a
+//! test's: these only check that the benchmark still measures something.)
+
+use bench::{Figure, Smol, Step01, Step02, TASK_WORKLOADS, TIMER_WORKLOADS, Tokio};
+
+fn check(runtime: &str, workload: &str, figures: Option<Vec<Figure>>) {
+    let figures = figures.unwrap_or_else(|| panic!("{runtime} runs {workload}"));
+    assert!(!figures.is_empty());
+    for (name, value, unit) in figures {
+        assert!(value.is_finite() && value >= 0.0, "{runtime} {workload} {name}: {value} {unit}");
+    }
+}
+
+#[test]
+fn step01_runs_the_task_workloads_and_no_others() {
+    for workload in TASK_WORKLOADS {
+        check("step01", workload, bench::run::<Step01>(workload));
+    }
+    for workload in TIMER_WORKLOADS {
+        assert!(bench::run::<Step01>(workload).is_none(), "step01 has no timers");
+    }
+}
+
+#[test]
+fn step02_runs_every_workload() {
+    for workload in TASK_WORKLOADS.iter().chain(&TIMER_WORKLOADS) {
+        check("step02", workload, bench::run_with_timers::<Step02>(workload));
+    }
+}
+
+#[test]
+fn tokio_runs_every_workload() {
+    for workload in TASK_WORKLOADS.iter().chain(&TIMER_WORKLOADS) {
+        check("tokio", workload, bench::run_with_timers::<Tokio>(workload));
+    }
+}
+
+#[test]
+fn smol_runs_every_workload() {
+    for workload in TASK_WORKLOADS.iter().chain(&TIMER_WORKLOADS) {
+        check("smol", workload, bench::run_with_timers::<Smol>(workload));
+    }
+}
