@@ -2,13 +2,19 @@
 //! figures that make sense. (How fast is the runner's business, not a
 //! test's: these only check that the benchmark still measures something.)
 
-use bench::{Figure, Smol, Step01, Step02, TASK_WORKLOADS, TIMER_WORKLOADS, Tokio};
+use bench::{
+    Figure, Smol, Step01, Step02, TASK_WORKLOADS, TIMER_WORKLOADS, Tokio,
+};
 
 fn check(runtime: &str, workload: &str, figures: Option<Vec<Figure>>) {
-    let figures = figures.unwrap_or_else(|| panic!("{runtime} runs {workload}"));
+    let figures =
+        figures.unwrap_or_else(|| panic!("{runtime} runs {workload}"));
     assert!(!figures.is_empty());
     for (name, value, unit) in figures {
-        assert!(value.is_finite() && value >= 0.0, "{runtime} {workload} {name}: {value} {unit}");
+        assert!(
+            value.is_finite() && value >= 0.0,
+            "{runtime} {workload} {name}: {value} {unit}"
+        );
     }
 }
 
@@ -18,7 +24,10 @@ fn step01_runs_the_task_workloads_and_no_others() {
         check("step01", workload, bench::run::<Step01>(workload));
     }
     for workload in TIMER_WORKLOADS {
-        assert!(bench::run::<Step01>(workload).is_none(), "step01 has no timers");
+        assert!(
+            bench::run::<Step01>(workload).is_none(),
+            "step01 has no timers"
+        );
     }
 }
 
