@@ -1,0 +1,294 @@
+//! The event loop: a ready queue of handles, a timer map and a selector,
+//! run one pass at a time, the event trace it writes, and `run`.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, atomic::Ordering};
+use std::task::{Context, Poll, Waker};
+use std::{fmt::Display, mem, panic::resume_unwind, pin::Pin, rc::Rc};
+use std::{time::Duration, time::Instant};
+
+use crate::selector::Selector;
+use crate::task::{Task, TaskWaker, spawn};
+use crate::timer::{Clock, Millis, round_up};
+
+thread_local! {
+    /// The loop `run` is driving on this thread, for `spawn` and wakers.
+    static CURRENT: RefCell<Option<Rc<EventLoop>>> = const { RefCell::new(None) };
+}
+
+/// Where the trace goes: a function given each line as it happens.
+type Sink = Box<dyn FnMut(&str)>;
+
+/// A timer's callback, run once when the timer comes due.
+pub(crate) type Callback = Box<dyn FnOnce()>;
+
+// ANCHOR: Handle
+/// One piece of work on the ready queue: asyncio's `Handle`.
+pub(crate) enum Handle {
+    /// Poll the task in this slot once, if it still has this id:
+    /// asyncio's `Task.__step`.
+    Step(usize, u64),
+    /// Run the callback of the timer with this number, which is due:
+    /// asyncio's `TimerHandle`.
+    Timer(u64, Callback),
+}
+// ANCHOR_END: Handle
+
+// ANCHOR: EventLoop
+/// The event loop: asyncio's `BaseEventLoop`, cut down to a ready queue.
+#[derive(Default)]
+pub(crate) struct EventLoop {
+    /// Handles to run, oldest first: asyncio's `_ready`.
+    ready: RefCell<VecDeque<Handle>>,
+    /// Tasks between steps, in a slab: a task keeps its slot for life, and
+    /// `free` lists the empty ones. Ids count spawns: `t1` is main.
+    tasks: RefCell<Vec<Option<Task>>>,
+    free: RefCell<Vec<usize>>,
+    spawned: Cell<u64>,
+    /// Timers by deadline, then by number, so that timers due at the same
+    /// time fire in the order they were set: asyncio's `_scheduled` heap.
+    pub timers: RefCell<BTreeMap<(Duration, u64), Callback>>,
+    timers_set: Cell<u64>,
+    pub clock: Clock,
+    /// The sockets tasks wait on, and the wake pipe: asyncio's selector.
+    pub selector: Selector,
+    /// The pass the loop is in, and the task it is polling, for the trace.
+    tick: Cell<u64>,
+    running: Cell<Option<u64>>,
+    sink: RefCell<Option<Sink>>,
+}
+// ANCHOR_END: EventLoop
+
+impl EventLoop {
+    /// Calls `f` with the loop running on this thread, if there is one.
+    pub fn with<R>(f: impl FnOnce(&EventLoop) -> R) -> Option<R> {
+        // `try_with`: a waker may fire while thread-locals are torn down.
+        CURRENT.try_with(|current| current.borrow().as_deref().map(f)).ok()?
+    }
+
+    // ANCHOR: trace
+    /// Writes a line of the trace: the pass, who acted (the running task,
+    /// or the loop itself), what happened, and the details.
+    pub fn trace(&self, what: &str, detail: impl Display) {
+        // Formatting happens only here, so an untraced loop pays nothing.
+        if let Some(sink) = self.sink.borrow_mut().as_mut() {
+            let who =
+                self.running.get().map_or("loop".into(), |t| format!("t{t}"));
+            let (tick, now) = (self.tick.get(), Millis(self.clock.now()));
+            let line =
+                format!("{tick:>4} {now:>9}  {who:<5} {what:<8} {detail}");
+            sink(line.trim_end());
+        }
+    }
+    // ANCHOR_END: trace
+
+    /// The task being polled, if any.
+    pub fn running(&self) -> Option<u64> {
+        self.running.get()
+    }
+
+    // ANCHOR: call_soon
+    /// Schedules `handle` to run on the next pass: asyncio's `call_soon`.
+    pub fn call_soon(&self, handle: Handle) {
+        self.ready.borrow_mut().push_back(handle);
+    }
+    // ANCHOR_END: call_soon
+
+    // ANCHOR: spawn
+    /// Adds a task and schedules its first step.
+    pub fn spawn(&self, future: Pin<Box<dyn Future<Output = &'static str>>>) {
+        let id = self.spawned.get() + 1;
+        self.spawned.set(id);
+        let mut tasks = self.tasks.borrow_mut();
+        let slot = self.free.borrow_mut().pop().unwrap_or(tasks.len());
+        let remote = Arc::clone(&self.selector.remote);
+        let scheduled = true.into();
+        let header = Arc::new(TaskWaker { id, slot, remote, scheduled });
+        let waker = Waker::from(Arc::clone(&header));
+        if slot == tasks.len() {
+            tasks.push(None);
+        }
+        tasks[slot] = Some(Task { header, waker, future });
+        drop(tasks);
+        self.trace("spawn", format_args!("t{id}"));
+        self.call_soon(Handle::Step(slot, id));
+    }
+    // ANCHOR_END: spawn
+
+    // ANCHOR: call_at
+    /// Schedules `callback` to run at `deadline` on the loop's clock:
+    /// asyncio's `call_at`. Returns the timer's key, to cancel it by.
+    pub fn call_at(
+        &self,
+        deadline: Duration,
+        callback: Callback,
+    ) -> (Duration, u64) {
+        let number = self.timers_set.get() + 1;
+        self.timers_set.set(number);
+        self.timers.borrow_mut().insert((deadline, number), callback);
+        self.trace("timer", format_args!("#{number} due {}", Millis(deadline)));
+        (deadline, number)
+    }
+    // ANCHOR_END: call_at
+
+    // ANCHOR: run_once
+    /// One pass of the loop, asyncio's `_run_once`: waits for I/O, then
+    /// runs the handles that are ready.
+    fn run_once(&self) {
+        self.tick.set(self.tick.get() + 1);
+        // How long to wait: not at all if anything is ready; else until the
+        // next timer, rounded up so that the wait never ends just short of
+        // it; else for as long as it takes a socket or a thread to wake us.
+        let next = self.timers.borrow().keys().next().map(|&(at, _)| at);
+        let timeout = match next {
+            _ if !self.ready.borrow().is_empty() => Some(Duration::ZERO),
+            Some(at) => Some(round_up(at.saturating_sub(self.clock.now()))),
+            None => None,
+        };
+        if timeout != Some(Duration::ZERO) {
+            let n = self.selector.watching();
+            let fds = format!("{n} fd{}", if n == 1 { "" } else { "s" });
+            match timeout {
+                Some(timeout) => self.trace(
+                    "select",
+                    format_args!("wait {}, {fds}", Millis(timeout)),
+                ),
+                None => {
+                    self.trace("select", format_args!("wait forever, {fds}"))
+                }
+            }
+        }
+        let ready = self.clock.wait(timeout, &self.selector);
+        for registration in ready.registrations {
+            let (task, interest) =
+                (registration.task.unwrap_or(0), registration.interest);
+            self.trace("ready", format_args!("t{task} {interest}"));
+            registration.waker.wake();
+        }
+        if ready.pipe {
+            self.trace("ready", "wake pipe");
+        }
+        for (slot, id) in
+            mem::take(&mut *self.selector.remote.queue.lock().unwrap())
+        {
+            self.trace("wake", format_args!("t{id} (from a thread)"));
+            self.call_soon(Handle::Step(slot, id));
+        }
+        // Timers that are due join the ready queue, in deadline order.
+        let now = self.clock.now();
+        while let Some(entry) = self.timers.borrow_mut().first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let ((_, number), callback) = entry.remove_entry();
+            self.call_soon(Handle::Timer(number, callback));
+        }
+        // Take what is ready now. What it schedules waits for the next pass,
+        // so a task that keeps waking itself cannot starve the others.
+        let ready = self.ready.take();
+        let ntodo = ready.len();
+        self.trace("tick", format_args!("{ntodo} ready"));
+        for handle in ready {
+            match handle {
+                Handle::Step(slot, id) => self.step(slot, id),
+                Handle::Timer(number, callback) => {
+                    self.trace("fire", format_args!("#{number}"));
+                    callback();
+                }
+            }
+        }
+    }
+    // ANCHOR_END: run_once
+
+    // ANCHOR: step
+    /// Polls a task once: asyncio's `Task.__step`.
+    fn step(&self, slot: usize, id: u64) {
+        // Taken out of the slab while it runs, so that it may spawn. Gone,
+        // or a newer task in its slot, if it finished after this step was
+        // scheduled: then there is nothing to do.
+        let task = self.tasks.borrow_mut()[slot].take_if(|t| t.header.id == id);
+        let Some(mut task) = task else {
+            return self.trace("skip", format_args!("t{id} (finished)"));
+        };
+        // From here on a wake schedules another step, even during the poll.
+        task.header.scheduled.store(false, Ordering::Release);
+        self.running.set(Some(id));
+        let poll =
+            task.future.as_mut().poll(&mut Context::from_waker(&task.waker));
+        let what =
+            if let Poll::Ready(ended) = poll { ended } else { "pending" };
+        self.trace(what, "");
+        match poll {
+            Poll::Pending => self.tasks.borrow_mut()[slot] = Some(task),
+            Poll::Ready(_) => self.free.borrow_mut().push(slot),
+        }
+        self.running.set(None);
+    }
+    // ANCHOR_END: step
+}
+
+// ANCHOR: Runtime
+/// Builds an event loop and runs a future on it to completion.
+#[derive(Default)]
+pub struct Runtime {
+    sink: Option<Sink>,
+    virtual_time: bool,
+}
+
+impl Runtime {
+    /// A runtime whose loop runs on a virtual clock: when nothing is ready,
+    /// the clock jumps ahead by the wait instead of sleeping, so programs
+    /// that sleep run instantly and give the same trace every time.
+    pub fn virtual_time() -> Self {
+        Runtime { sink: None, virtual_time: true }
+    }
+
+    /// Sends the loop's event trace to `sink`, a line at a time, starting
+    /// with a line of column headings.
+    pub fn trace(mut self, mut sink: impl FnMut(&str) + 'static) -> Self {
+        sink("tick      time  who   event    detail");
+        self.sink = Some(Box::new(sink));
+        self
+    }
+
+    /// Runs `future` as the main task until it finishes, as `asyncio.run`
+    /// does, then drops every task still pending. Resumes the main task's
+    /// panic.
+    pub fn run<F: Future + 'static>(self, future: F) -> F::Output {
+        let sink = RefCell::new(self.sink);
+        let clock = match self.virtual_time {
+            true => Clock::Virtual(Cell::default()),
+            false => Clock::Real(Instant::now()),
+        };
+        let event_loop =
+            Rc::new(EventLoop { sink, clock, ..Default::default() });
+        let nested = CURRENT.with_borrow(Option::is_some);
+        assert!(!nested, "run() called inside run()");
+        CURRENT.set(Some(Rc::clone(&event_loop)));
+        let main = spawn(future);
+        // Pass after pass, until main is done. An idle loop with no timer
+        // waits in `select` for a socket or another thread: it cannot tell
+        // that from a deadlock, so it waits, as asyncio does.
+        while main.0.borrow().result.is_none() {
+            event_loop.run_once();
+        }
+        // Drop what is still pending while the loop is current, so that
+        // those drops may spawn, wake and cancel timers; the loop drops the
+        // rest.
+        event_loop.free.take();
+        for task in event_loop.tasks.take().into_iter().flatten() {
+            event_loop.trace("drop", format_args!("t{}", task.header.id));
+        }
+        drop(event_loop.timers.take());
+        CURRENT.set(None);
+        let result = main.0.borrow_mut().result.take().expect("main is done");
+        result.unwrap_or_else(|panic| resume_unwind(panic))
+    }
+}
+// ANCHOR_END: Runtime
+
+/// Runs `future` to completion on a new event loop: `asyncio.run`.
+pub fn run<F: Future + 'static>(future: F) -> F::Output {
+    Runtime::default().run(future)
+}

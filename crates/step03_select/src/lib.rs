@@ -1,0 +1,18 @@
+//! Stage 2 of tiny-asyncio: timers, `sleep` and a clock.
+//!
+//! Stage 1's loop, plus time: timers that run a callback at a deadline
+//! ([`call_later`], [`call_at`], [`TimerHandle`]), [`sleep`], and a loop
+//! that, with nothing ready, waits exactly until the next timer is due:
+//! on a real clock by sleeping, on a virtual one
+//! ([`Runtime::virtual_time`]) by jumping ahead. Stage 3 adds sockets.
+
+mod event_loop;
+mod net;
+mod selector;
+mod task;
+mod timer;
+
+pub use event_loop::{Runtime, run};
+pub use net::{TcpListener, TcpStream};
+pub use task::{JoinHandle, spawn, yield_now};
+pub use timer::{TimerHandle, call_at, call_later, now, sleep};

@@ -1,0 +1,222 @@
+//! The selector: `select(2)` over the sockets that tasks wait on, and the
+//! wake pipe through which another thread can rouse a waiting loop.
+
+use std::cell::{Cell, RefCell};
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex};
+use std::task::Waker;
+use std::time::Duration;
+use std::{fmt, mem, ptr};
+
+/// What a task waits for a socket to be ready for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Interest {
+    Read,
+    Write,
+}
+
+impl fmt::Display for Interest {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(if *self == Interest::Read { "read" } else { "write" })
+    }
+}
+
+// ANCHOR: Registration
+/// A task waiting for an fd: asyncio's `add_reader` / `add_writer`.
+pub(crate) struct Registration {
+    pub number: u64,
+    pub fd: RawFd,
+    pub interest: Interest,
+    /// The task that registered, for the trace: fd numbers vary by run.
+    pub task: Option<u64>,
+    pub waker: Waker,
+}
+// ANCHOR_END: Registration
+
+// ANCHOR: Remote
+/// How other threads reach the loop: asyncio's `call_soon_threadsafe`.
+/// A wake from another thread is queued here, and a byte written to the
+/// wake pipe makes a `select` in progress return.
+pub(crate) struct Remote {
+    /// Steps to schedule, as (slot, task id).
+    pub queue: Mutex<Vec<(usize, u64)>>,
+    pipe: UnixStream,
+}
+
+impl Remote {
+    /// Schedules a task's step from any thread.
+    pub fn wake(&self, slot: usize, id: u64) {
+        self.queue.lock().unwrap().push((slot, id));
+        // A full pipe already holds a wakeup, and a closed one has no loop
+        // left to wake: neither error matters.
+        let _ = (&self.pipe).write(&[1]);
+    }
+}
+// ANCHOR_END: Remote
+
+/// What one `select` found ready.
+#[derive(Default)]
+pub(crate) struct Ready {
+    /// The registrations whose fds are ready; they are no longer watched.
+    pub registrations: Vec<Registration>,
+    /// Whether the wake pipe had a byte: another thread woke a task.
+    pub pipe: bool,
+}
+
+// ANCHOR: Selector
+/// The sockets the loop watches, and its end of the wake pipe.
+pub(crate) struct Selector {
+    registrations: RefCell<Vec<Registration>>,
+    registered: Cell<u64>,
+    pipe: UnixStream,
+    /// The other end, for wakers to take to other threads.
+    pub remote: Arc<Remote>,
+}
+// ANCHOR_END: Selector
+
+impl Selector {
+    /// A selector, with the `Remote` that wakes it from other threads.
+    pub fn new() -> io::Result<Selector> {
+        // A socket pair, not a pipe, as asyncio does: both ends can be
+        // non-blocking with std alone.
+        let (reader, writer) = UnixStream::pair()?;
+        reader.set_nonblocking(true)?;
+        writer.set_nonblocking(true)?;
+        check_fd(reader.as_raw_fd())?;
+        let remote = Arc::new(Remote { queue: Mutex::default(), pipe: writer });
+        let registrations = RefCell::default();
+        Ok(Selector {
+            registrations,
+            registered: Cell::new(0),
+            pipe: reader,
+            remote,
+        })
+    }
+
+    /// How many fds a `select` watches now, the wake pipe included.
+    pub fn watching(&self) -> usize {
+        self.registrations.borrow().len() + 1
+    }
+
+    // ANCHOR: register
+    /// Wakes `waker` once `fd` is ready for `interest`; returns the
+    /// registration's number, to remove it by.
+    pub fn register(
+        &self,
+        fd: RawFd,
+        interest: Interest,
+        task: Option<u64>,
+        waker: Waker,
+    ) -> io::Result<u64> {
+        check_fd(fd)?;
+        let number = self.registered.get() + 1;
+        self.registered.set(number);
+        let registration = Registration { number, fd, interest, task, waker };
+        self.registrations.borrow_mut().push(registration);
+        Ok(number)
+    }
+
+    /// Stops watching for registration `number`; `None` if it was gone.
+    pub fn deregister(&self, number: u64) -> Option<Registration> {
+        let mut registrations = self.registrations.borrow_mut();
+        let index = registrations.iter().position(|r| r.number == number)?;
+        Some(registrations.remove(index))
+    }
+    // ANCHOR_END: register
+
+    // ANCHOR: select
+    /// Waits until a watched fd or the wake pipe is ready, or `timeout`
+    /// passes (never, if `None`), and takes the ready registrations.
+    pub fn select(&self, timeout: Option<Duration>) -> Ready {
+        // SAFETY: an fd_set is plain bits, and all zeros is the empty set.
+        let mut sets: [libc::fd_set; 2] = unsafe { mem::zeroed() };
+        let pipe = self.pipe.as_raw_fd();
+        let mut nfds = pipe + 1;
+        for (fd, interest) in self.fds().chain([(pipe, Interest::Read)]) {
+            // SAFETY: check_fd let in only fds in 0..FD_SETSIZE, so FD_SET
+            // writes inside the set.
+            unsafe { libc::FD_SET(fd, &mut sets[interest as usize]) };
+            nfds = nfds.max(fd + 1);
+        }
+        let mut tv = timeout.map(|t| libc::timeval {
+            tv_sec: t.as_secs() as libc::time_t,
+            tv_usec: t.subsec_micros() as libc::suseconds_t,
+        });
+        let tv = tv.as_mut().map_or(ptr::null_mut(), |tv| tv as *mut _);
+        let [read, write] = &mut sets;
+        // SAFETY: the sets and the timeval outlive the call, and nfds is
+        // one more than the highest fd in them.
+        while unsafe { libc::select(nfds, read, write, ptr::null_mut(), tv) }
+            < 0
+        {
+            let error = io::Error::last_os_error();
+            match error.raw_os_error() {
+                // A signal cut the wait short; Linux left what remains of
+                // the timeout in `tv`, so wait again.
+                Some(libc::EINTR) => continue,
+                // A watched fd was closed while a task waited on it: wake
+                // those tasks, whose retried call will report the error.
+                Some(libc::EBADF) => return self.take(|fd, _| !is_open(fd)),
+                _ => panic!("select(2) failed: {error}"),
+            }
+        }
+        // SAFETY (both): the fds tested were put in the sets above.
+        let ready = |fd, interest: Interest| unsafe {
+            libc::FD_ISSET(fd, &sets[interest as usize])
+        };
+        let mut found = self.take(ready);
+        found.pipe = ready(pipe, Interest::Read);
+        // Empty the pipe: its bytes only said "look at the queue".
+        while found.pipe && matches!((&self.pipe).read(&mut [0; 64]), Ok(1..)) {
+        }
+        found
+    }
+    // ANCHOR_END: select
+
+    /// The fds and interests of every registration.
+    fn fds(&self) -> impl Iterator<Item = (RawFd, Interest)> {
+        let registrations = self.registrations.borrow();
+        let fds: Vec<_> =
+            registrations.iter().map(|r| (r.fd, r.interest)).collect();
+        fds.into_iter()
+    }
+
+    /// Removes and returns the registrations `is_ready` picks, in the
+    /// order they were made, so that traces do not depend on fd numbers.
+    fn take(&self, is_ready: impl Fn(RawFd, Interest) -> bool) -> Ready {
+        let mut registrations = self.registrations.borrow_mut();
+        let taken =
+            registrations.extract_if(.., |r| is_ready(r.fd, r.interest));
+        Ready { registrations: taken.collect(), pipe: false }
+    }
+}
+
+// ANCHOR: check_fd
+/// Refuses an fd that `select` cannot watch. An `fd_set` has room for
+/// `FD_SETSIZE` fds (1024); `FD_SET` on a bigger one would write past its
+/// end. Real runtimes use `poll` or `epoll`, which have no such limit.
+fn check_fd(fd: RawFd) -> io::Result<()> {
+    if (0..libc::FD_SETSIZE as RawFd).contains(&fd) {
+        return Ok(());
+    }
+    let limit = libc::FD_SETSIZE;
+    let message = format!(
+        "fd {fd} is not below FD_SETSIZE ({limit}): select(2) cannot watch it"
+    );
+    Err(io::Error::new(io::ErrorKind::InvalidInput, message))
+}
+// ANCHOR_END: check_fd
+
+impl Default for Selector {
+    fn default() -> Self {
+        Selector::new().expect("a wake pipe for the event loop")
+    }
+}
+
+/// Whether `fd` is an open file descriptor.
+fn is_open(fd: RawFd) -> bool {
+    // SAFETY: F_GETFD only reads the fd's flags; a closed fd gives -1.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
+}

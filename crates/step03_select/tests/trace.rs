@@ -1,0 +1,579 @@
+//! The event trace of each scenario, held by a snapshot.
+//!
+//! Each test also asserts what the scenario is about, so a snapshot that
+//! was accepted by mistake cannot hide a broken behaviour.
+
+use std::cell::{Cell, RefCell};
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Poll, Waker};
+use std::thread;
+use std::time::Duration;
+
+use insta::assert_snapshot;
+use step03_select::{
+    Runtime, TcpListener, TcpStream, call_later, now, sleep, spawn, yield_now,
+};
+
+/// Runs `main` on a traced loop with a virtual clock; returns its output,
+/// or the panic that ended `run`, and the trace.
+fn traced<T: 'static>(
+    main: impl Future<Output = T> + 'static,
+) -> (thread::Result<T>, String) {
+    let trace = Rc::new(RefCell::new(String::new()));
+    let sink = Rc::clone(&trace);
+    let runtime = Runtime::virtual_time().trace(move |line| {
+        let mut sink = sink.borrow_mut();
+        sink.push_str(line);
+        sink.push('\n');
+    });
+    let output = panic::catch_unwind(AssertUnwindSafe(|| runtime.run(main)));
+    (output, trace.take())
+}
+
+/// A log that tasks write to, to check the order they ran in.
+#[derive(Clone, Default)]
+struct Log(Rc<RefCell<Vec<String>>>);
+
+impl Log {
+    fn push(&self, entry: impl Into<String>) {
+        self.0.borrow_mut().push(entry.into());
+    }
+    fn entries(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+}
+
+/// A task that logs `name` and yields, `steps` times.
+async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
+    for step in 1..=steps {
+        log.push(format!("{name}{step}"));
+        yield_now().await;
+    }
+    steps
+}
+
+#[test]
+fn single_task() {
+    let (output, trace) = traced(async { 6 * 7 });
+    assert_eq!(output.unwrap(), 42);
+    assert_snapshot!("single_task", trace);
+}
+
+#[test]
+fn three_tasks_interleave() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let a = spawn(steps(main_log.clone(), "a", 3));
+        let b = spawn(steps(main_log.clone(), "b", 3));
+        let c = spawn(steps(main_log, "c", 3));
+        a.await + b.await + c.await
+    });
+    // Fair and FIFO: each pass runs every task once, in spawn order.
+    let expected = ["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3"];
+    assert_eq!(log.entries(), expected);
+    assert_snapshot!("three_tasks_interleave", trace);
+}
+
+#[test]
+fn await_join_handle() {
+    let (output, trace) = traced(async {
+        let child = spawn(async {
+            yield_now().await;
+            "from the child"
+        });
+        child.await
+    });
+    assert_eq!(output.unwrap(), "from the child");
+    // The child's end wakes main, which then finishes on the next pass.
+    assert!(trace.contains(
+        "   3     0.0ms  t2    wake     t1\n   3     0.0ms  t2    done\n"
+    ));
+    assert_snapshot!("await_join_handle", trace);
+}
+
+#[test]
+fn spawn_inside_task() {
+    let (output, trace) = traced(async {
+        let outer = spawn(async {
+            let inner = spawn(async { 1 });
+            inner.await + 1
+        });
+        outer.await + 1
+    });
+    assert_eq!(output.unwrap(), 3);
+    assert!(trace.contains("t2    spawn    t3"));
+    assert_snapshot!("spawn_inside_task", trace);
+}
+
+#[test]
+fn panicking_task() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (output, trace) = traced(async move {
+        let bad = spawn(async {
+            yield_now().await;
+            panic!("boom");
+        });
+        let good = spawn(steps(main_log.clone(), "good", 3));
+        main_log.push(format!("good returned {}", good.await));
+        // The panic was kept for the handle: awaiting it resumes it here.
+        bad.await
+    });
+    // The panic stopped t2 only: the others ran to the end.
+    assert_eq!(log.entries(), ["good1", "good2", "good3", "good returned 3"]);
+    let panic = output.expect_err("main awaited a task that panicked");
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"boom"));
+    assert!(trace.contains("t2    panic"));
+    assert_snapshot!("panicking_task", trace);
+}
+
+#[test]
+fn yielding_loop_cannot_starve() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (output, trace) = traced(async move {
+        let stop = Rc::new(Cell::new(false));
+        let spinner_stop = Rc::clone(&stop);
+        let spinner_log = main_log.clone();
+        // Yields forever until told to stop: in a loop that polled it
+        // again at once, nothing else would ever run.
+        let spinner = spawn(async move {
+            let mut turns = 0;
+            while !spinner_stop.get() {
+                turns += 1;
+                spinner_log.push(format!("spin{turns}"));
+                yield_now().await;
+            }
+            turns
+        });
+        let worker = spawn(steps(main_log.clone(), "work", 2));
+        worker.await;
+        stop.set(true);
+        spinner.await
+    });
+    // On pass 5 the spinner runs before main, which only then stops it.
+    assert_eq!(output.unwrap(), 4);
+    let expected = ["spin1", "work1", "spin2", "work2", "spin3", "spin4"];
+    assert_eq!(log.entries(), expected);
+    assert_snapshot!("yielding_loop_cannot_starve", trace);
+}
+
+/// Gives `slot` the waker of the task that awaits it, then waits for a
+/// wake: pending once, ready the next time it is polled.
+async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
+    let mut lent = false;
+    poll_fn(|cx| {
+        if lent {
+            return Poll::Ready(());
+        }
+        lent = true;
+        *slot.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    })
+    .await
+}
+
+#[test]
+fn duplicate_and_spurious_wakes() {
+    let polls = Rc::new(Cell::new(0));
+    let task_polls = Rc::clone(&polls);
+    let (output, trace) = traced(async move {
+        let slot = Rc::new(RefCell::new(None));
+        let sleeper_slot = Rc::clone(&slot);
+        let sleeper = spawn(async move {
+            lend_waker(sleeper_slot).await;
+            // Then wait on a future that counts its polls and is ready
+            // only on the third: every poll before is a spurious wake's.
+            poll_fn(|_| {
+                task_polls.set(task_polls.get() + 1);
+                if task_polls.get() == 3 {
+                    Poll::Ready("woken")
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await
+        });
+        yield_now().await;
+        let waker = slot.borrow_mut().take().expect("t2 lent its waker");
+        // Three wakes before t2 runs again: it is scheduled once.
+        waker.wake_by_ref();
+        waker.wake_by_ref();
+        waker.wake_by_ref();
+        yield_now().await;
+        // Spurious wakes: t2's future is not ready, so it stays pending.
+        waker.wake_by_ref();
+        yield_now().await;
+        waker.wake_by_ref();
+        let woken = sleeper.await;
+        // A wake of a finished task schedules a step that finds no task.
+        waker.wake();
+        yield_now().await;
+        woken
+    });
+    assert_eq!(output.unwrap(), "woken");
+    assert_eq!(polls.get(), 3, "one poll per pass that had a wake");
+    assert_eq!(trace.matches("wake     t2 (already scheduled)").count(), 2);
+    assert!(trace.contains("loop  skip     t2 (finished)"));
+    assert_snapshot!("duplicate_and_spurious_wakes", trace);
+}
+
+#[test]
+fn demo() {
+    // The demo binary itself, so the book shows exactly what a reader
+    // sees from `cargo run -p step03_select`.
+    // On the virtual clock, so that the times in the trace are exact.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_step03_select"))
+        .arg("--virtual-time")
+        .output()
+        .expect("the demo runs");
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.ends_with("replies: hello, select\n"), "{stdout}");
+    assert_snapshot!("demo", stdout);
+}
+
+/// `n` milliseconds.
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+#[test]
+fn sleeps_finish_in_deadline_order() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let tasks: Vec<_> = [30, 10, 20]
+            .into_iter()
+            .map(|n| {
+                let log = main_log.clone();
+                spawn(async move {
+                    sleep(ms(n)).await;
+                    log.push(format!("{n}ms at {:?}", now()));
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await;
+        }
+    });
+    assert_eq!(log.entries(), ["10ms at 10ms", "20ms at 20ms", "30ms at 30ms"]);
+    assert_snapshot!("sleeps_finish_in_deadline_order", trace);
+}
+
+#[test]
+fn equal_deadlines_fire_in_schedule_order() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        for name in ["a", "b", "c"] {
+            let log = main_log.clone();
+            call_later(ms(5), move || log.push(name));
+        }
+        sleep(ms(5)).await;
+    });
+    // Four timers due at 5ms: a, b and c fire in the order they were
+    // set, and main's sleep, set last, fires last.
+    assert_eq!(log.entries(), ["a", "b", "c"]);
+    let fired: Vec<_> =
+        trace.lines().filter_map(|l| l.split("fire     ").nth(1)).collect();
+    assert_eq!(fired, ["#1", "#2", "#3", "#4"]);
+    assert_snapshot!("equal_deadlines_fire_in_schedule_order", trace);
+}
+
+#[test]
+fn timer_cancelled() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let log = main_log.clone();
+        let never = call_later(ms(5), move || log.push("cancelled timer"));
+        let log = main_log.clone();
+        call_later(ms(10), move || log.push("kept timer"));
+        never.cancel();
+        // A sleep polled once, so that its timer is set, then dropped.
+        let mut nap = Box::pin(sleep(ms(1)));
+        let _pending = poll_fn(|cx| Poll::Ready(nap.as_mut().poll(cx))).await;
+        drop(nap);
+        sleep(ms(20)).await;
+    });
+    assert_eq!(log.entries(), ["kept timer"]);
+    assert!(trace.contains("cancel   #1") && trace.contains("cancel   #3"));
+    assert!(!trace.contains("fire     #1") && !trace.contains("fire     #3"));
+    // With both cancelled, the first wait is for the 10ms timer.
+    assert!(trace.contains("loop  select   wait 10.0ms,"));
+    assert_snapshot!("timer_cancelled", trace);
+}
+
+#[test]
+fn sleep_zero_is_a_yield() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let tasks: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|name| {
+                let log = main_log.clone();
+                spawn(async move {
+                    for step in 1..=2 {
+                        log.push(format!("{name}{step}"));
+                        sleep(Duration::ZERO).await;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await;
+        }
+    });
+    assert_eq!(log.entries(), ["a1", "b1", "a2", "b2"]);
+    assert!(!trace.contains("timer") && !trace.contains("wait"));
+    assert_snapshot!("sleep_zero_is_a_yield", trace);
+}
+
+#[test]
+fn long_sleep_beside_busy_tasks() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let sleeper_log = main_log.clone();
+        let sleeper = spawn(async move {
+            sleep(ms(1)).await;
+            sleeper_log.push("slept");
+        });
+        let a = spawn(steps(main_log.clone(), "a", 2));
+        let b = spawn(steps(main_log.clone(), "b", 2));
+        a.await;
+        b.await;
+        sleeper.await;
+    });
+    // The sleeper's timer does not hold up the busy tasks: the loop waits
+    // for it only when nothing else is ready.
+    assert_eq!(log.entries(), ["a1", "b1", "a2", "b2", "slept"]);
+    let busy_done = trace.find("t4    done").unwrap();
+    assert!(busy_done < trace.find("wait").unwrap(), "{trace}");
+    assert_snapshot!("long_sleep_beside_busy_tasks", trace);
+}
+
+#[test]
+fn idle_wait_equals_time_to_next_deadline() {
+    let (end, trace) = traced(async {
+        sleep(ms(7)).await;
+        sleep(ms(3)).await;
+        // Less than the wait's unit: rounded up to 1ms, never down to 0.
+        sleep(Duration::from_micros(400)).await;
+        now()
+    });
+    assert_eq!(end.unwrap(), ms(11));
+    let waits: Vec<_> = trace.lines().filter(|l| l.contains("wait")).collect();
+    assert_eq!(waits.len(), 3, "{trace}");
+    for (wait, expected) in waits.iter().zip(["7.0ms", "3.0ms", "1.0ms"]) {
+        assert!(wait.contains(&format!("wait {expected},")), "{wait}");
+    }
+    assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
+}
+
+/// A listener on a free loopback port, and its address.
+fn listen() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    (listener, addr)
+}
+
+/// Echoes what it reads until EOF; returns how many bytes it echoed.
+async fn echo(stream: TcpStream) -> io::Result<usize> {
+    let (mut buf, mut total) = ([0; 256], 0);
+    loop {
+        match stream.read(&mut buf).await? {
+            0 => return Ok(total),
+            n => {
+                stream.write_all(&buf[..n]).await?;
+                total += n;
+            }
+        }
+    }
+}
+
+/// Accepts connections for ever, echoing each in a task of its own.
+async fn serve(listener: TcpListener) -> io::Result<()> {
+    loop {
+        spawn(echo(listener.accept().await?.0));
+    }
+}
+
+/// Sends `message` and reads the same number of bytes back.
+async fn round_trip(stream: &TcpStream, message: &str) -> io::Result<String> {
+    stream.write_all(message.as_bytes()).await?;
+    let mut reply = vec![0; message.len()];
+    stream.read_exact(&mut reply).await?;
+    Ok(String::from_utf8(reply).unwrap())
+}
+
+#[test]
+fn accept_and_echo_one_client() {
+    let (replies, trace) = traced(async {
+        let (listener, addr) = listen();
+        let server = spawn(async move {
+            let (stream, _) = listener.accept().await?;
+            echo(stream).await
+        });
+        let stream = TcpStream::connect(addr).await?;
+        let reply = round_trip(&stream, "ping").await?;
+        drop(stream);
+        server.await?;
+        io::Result::Ok(reply)
+    });
+    assert_eq!(replies.unwrap().unwrap(), "ping");
+    assert!(trace.contains("t2    accept"));
+    assert_snapshot!("accept_and_echo_one_client", trace);
+}
+
+#[test]
+fn several_clients_interleaved() {
+    let (replies, trace) = traced(async {
+        let (listener, addr) = listen();
+        spawn(serve(listener));
+        let clients: Vec<_> = ["one", "two", "three"]
+            .into_iter()
+            .map(|name| {
+                spawn(async move {
+                    let stream = TcpStream::connect(addr).await?;
+                    let mut replies = Vec::new();
+                    for round in 1..=2 {
+                        replies.push(
+                            round_trip(&stream, &format!("{name}{round}"))
+                                .await?,
+                        );
+                    }
+                    io::Result::Ok(replies.join(" "))
+                })
+            })
+            .collect();
+        let mut replies = Vec::new();
+        for client in clients {
+            replies.push(client.await?);
+        }
+        io::Result::Ok(replies)
+    });
+    assert_eq!(
+        replies.unwrap().unwrap(),
+        ["one1 one2", "two1 two2", "three1 three2"]
+    );
+    // The three conversations take turns in the same passes.
+    assert!(trace.matches("  ready    ").count() >= 6, "{trace}");
+    assert_snapshot!("several_clients_interleaved", trace);
+}
+
+#[test]
+fn read_would_block_then_wakes() {
+    let (message, trace) = traced(async {
+        let (listener, addr) = listen();
+        let client = spawn(async move {
+            let stream = TcpStream::connect(addr).await?;
+            // The server reads before this arrives: its read must wait.
+            sleep(Duration::from_millis(5)).await;
+            stream.write_all(b"late").await
+        });
+        let (stream, _) = listener.accept().await?;
+        let mut buf = [0; 16];
+        let n = stream.read(&mut buf).await?;
+        client.await?;
+        io::Result::Ok(String::from_utf8(buf[..n].to_vec()).unwrap())
+    });
+    assert_eq!(message.unwrap().unwrap(), "late");
+    let blocked =
+        trace.find("t1    blocked  read").expect("the read would block");
+    let ready =
+        trace.find("loop  ready    t1 read").expect("select saw it ready");
+    assert!(blocked < ready);
+    assert_snapshot!("read_would_block_then_wakes", trace);
+}
+
+#[test]
+fn peer_closes_mid_stream() {
+    let (received, trace) = traced(async {
+        let (listener, addr) = listen();
+        let client = spawn(async move {
+            let stream = TcpStream::connect(addr).await?;
+            // Half of what the server expects, then gone.
+            stream.write_all(b"half").await
+        });
+        let (stream, _) = listener.accept().await?;
+        client.await?;
+        let mut buf = [0; 8];
+        let error = stream.read_exact(&mut buf).await.unwrap_err();
+        io::Result::Ok((error.kind(), buf))
+    });
+    let (kind, buf) = received.unwrap().unwrap();
+    // EOF: read returns 0, and read_exact reports what it could not fill.
+    assert_eq!(kind, io::ErrorKind::UnexpectedEof);
+    assert_eq!(&buf[..4], b"half");
+    assert!(trace.contains("t1    read     0 bytes"));
+    assert_snapshot!("peer_closes_mid_stream", trace);
+}
+
+#[test]
+fn peer_resets() {
+    let (outcome, trace) = traced(async {
+        let (listener, addr) = listen();
+        let client = spawn(async move {
+            let stream = TcpStream::connect(addr).await?;
+            sleep(Duration::from_millis(1)).await;
+            // Closing with unread data makes the kernel reset the
+            // connection instead of closing it in order.
+            drop(stream);
+            io::Result::Ok(())
+        });
+        let (stream, _) = listener.accept().await?;
+        stream.write_all(b"never read").await?;
+        client.await?;
+        let mut buf = [0; 8];
+        let error = stream.read(&mut buf).await.unwrap_err();
+        // The loop goes on: a new connection works as before.
+        let server =
+            spawn(async move { echo(listener.accept().await?.0).await });
+        let stream = TcpStream::connect(addr).await?;
+        let reply = round_trip(&stream, "again").await?;
+        drop(stream);
+        server.await?;
+        io::Result::Ok((error.kind(), reply))
+    });
+    let (kind, reply) = outcome.unwrap().unwrap();
+    assert_eq!(kind, io::ErrorKind::ConnectionReset);
+    assert_eq!(reply, "again");
+    assert!(trace.contains("t1    read     error: ConnectionReset"));
+    assert_snapshot!("peer_resets", trace);
+}
+
+#[test]
+fn cross_thread_wake_interrupts_select() {
+    let (_, trace) = traced(async {
+        let woken = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&woken);
+        let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+        let thread = std::thread::spawn(move || {
+            // Long enough for the loop to be blocked in select by now; the
+            // trace is the same if it is not.
+            std::thread::sleep(Duration::from_millis(50));
+            flag.store(true, Ordering::Release);
+            waker.wake();
+        });
+        poll_fn(|_| match woken.load(Ordering::Acquire) {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        })
+        .await;
+        thread.join().unwrap();
+    });
+    let select = trace.find("select   wait forever, 1 fd").expect("blocked");
+    let pipe = trace.find("ready    wake pipe").expect("the pipe roused it");
+    assert!(select < pipe && trace.contains("wake     t1 (from a thread)"));
+    assert_snapshot!("cross_thread_wake_interrupts_select", trace);
+}
