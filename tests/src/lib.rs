@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The workspace's `crates/` folder.
 pub fn crates_dir() -> PathBuf {
@@ -72,8 +73,11 @@ pub fn size_report() -> String {
 /// `Cargo.toml`, as the book shows it. Lines that differ only by the crate's
 /// name are not shown: `from`'s name is read as `to`'s before comparing.
 pub fn stage_diff(from: &str, to: &str) -> String {
-    let work = std::env::temp_dir()
-        .join(format!("stage-diff-{}-{to}", std::process::id()));
+    // A folder of its own for each call, as tests run in parallel.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let name = format!("stage-diff-{}-{call}", std::process::id());
+    let work = std::env::temp_dir().join(name);
     let _ = fs::remove_dir_all(&work);
     for (stage, side) in [(from, "a"), (to, "b")] {
         let source = crates_dir().join(stage);

@@ -3,11 +3,13 @@
 //! workload and prints its figures; the runner (`src/main.rs`) runs them
 //! in turn and prints the medians.
 
+use std::io;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 mod runtimes;
 
-pub use runtimes::{Smol, Step01, Step02, Tokio};
+pub use runtimes::{Smol, Step01, Step02, Step03, Tokio};
 
 /// What a workload needs from a runtime: a way to run a main future, to
 /// spawn a task and await its result, and to yield.
@@ -20,6 +22,8 @@ pub trait Runtime {
     fn spawn<F: Future + 'static>(
         task: F,
     ) -> impl Future<Output = F::Output> + 'static;
+    /// Spawns a task that nobody will await, and lets it run to its end.
+    fn spawn_detached<F: Future<Output = ()> + 'static>(task: F);
     /// Lets the other ready tasks run.
     fn yield_now() -> impl Future<Output = ()>;
 }
@@ -30,6 +34,24 @@ pub trait Timers: Runtime {
     fn sleep(delay: Duration) -> impl Future<Output = ()> + 'static;
 }
 
+/// A runtime with TCP sockets.
+pub trait Net: Timers {
+    type Listener: 'static;
+    type Stream: 'static;
+    /// Listens on a free loopback port.
+    fn bind() -> (Self::Listener, SocketAddr);
+    fn accept(listener: &Self::Listener) -> impl Future<Output = Self::Stream>;
+    fn connect(addr: SocketAddr) -> impl Future<Output = Self::Stream>;
+    fn read_exact<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<()>> + 'a;
+    fn write_all<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + 'a;
+}
+
 /// One figure a run reports: a name, a value, and its unit.
 pub type Figure = (&'static str, f64, &'static str);
 
@@ -37,6 +59,8 @@ pub type Figure = (&'static str, f64, &'static str);
 pub const TASK_WORKLOADS: [&str; 2] = ["spawn", "yield"];
 /// The workloads that need timers.
 pub const TIMER_WORKLOADS: [&str; 2] = ["timers", "idle"];
+/// The echo workloads, by number of clients.
+pub const ECHO_WORKLOADS: [&str; 4] = ["echo1", "echo10", "echo100", "echo500"];
 
 /// Spawns a million trivial tasks, then awaits them all.
 pub fn spawn<R: Runtime>() -> Vec<Figure> {
@@ -137,6 +161,62 @@ pub fn idle<R: Timers>() -> Vec<Figure> {
     let (wall, cpu) = (start.elapsed(), cpu_time() - cpu);
     assert!(wall >= Duration::from_secs(1));
     vec![("cpu", ms(cpu), "ms"), ("wall", ms(wall), "ms")]
+}
+
+/// `clients` clients, each making 64-byte round trips to an echo server
+/// in the same loop, 50,000 round trips in all.
+pub fn echo<R: Net>(clients: usize) -> Vec<Figure> {
+    const ROUND_TRIPS: usize = 50_000;
+    let each = ROUND_TRIPS / clients;
+    let start = Instant::now();
+    let done = R::block_on(async move {
+        let (listener, addr) = R::bind();
+        R::spawn_detached(async move {
+            for _ in 0..clients {
+                let mut stream = R::accept(&listener).await;
+                R::spawn_detached(async move {
+                    let mut buf = [0; 64];
+                    // Until the client hangs up and read_exact fails.
+                    while R::read_exact(&mut stream, &mut buf).await.is_ok() {
+                        R::write_all(&mut stream, &buf).await.expect("echo");
+                    }
+                });
+            }
+        });
+        let clients: Vec<_> = (0..clients)
+            .map(|client| {
+                R::spawn(async move {
+                    let mut stream = R::connect(addr).await;
+                    let (message, mut reply) = ([client as u8; 64], [0; 64]);
+                    for _ in 0..each {
+                        R::write_all(&mut stream, &message)
+                            .await
+                            .expect("write");
+                        R::read_exact(&mut stream, &mut reply)
+                            .await
+                            .expect("read");
+                        assert_eq!(reply, message);
+                    }
+                    each
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for client in clients {
+            done += client.await;
+        }
+        done
+    });
+    let elapsed = start.elapsed();
+    vec![("round trip", elapsed.as_secs_f64() * 1e6 / done as f64, "us")]
+}
+
+/// Runs the workload named `name`, for a runtime with sockets.
+pub fn run_with_net<R: Net>(name: &str) -> Option<Vec<Figure>> {
+    match name.strip_prefix("echo").and_then(|n| n.parse().ok()) {
+        Some(clients) => Some(echo::<R>(clients)),
+        None => run_with_timers::<R>(name),
+    }
 }
 
 /// Runs the workload named `name`, for a runtime with timers.

@@ -10,11 +10,13 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// The runtimes, by binary name; the last two are the peers.
-const RUNTIMES: [&str; 4] = ["step01", "step02", "tokio", "smol"];
+const RUNTIMES: [&str; 5] = ["step01", "step02", "step03", "tokio", "smol"];
 const PEERS: [&str; 2] = ["tokio", "smol"];
 
 /// Every workload, in the order the table shows them.
-const WORKLOADS: [&str; 4] = ["spawn", "yield", "timers", "idle"];
+const WORKLOADS: [&str; 8] = [
+    "spawn", "yield", "timers", "idle", "echo1", "echo10", "echo100", "echo500",
+];
 
 fn main() {
     let (workloads, rounds) = parse_args();

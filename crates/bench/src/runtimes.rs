@@ -3,45 +3,91 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use crate::{Runtime, Timers};
+use std::io;
+use std::net::SocketAddr;
 
-/// tiny-asyncio, stage 1: tasks only.
-pub struct Step01;
+use crate::{Net, Runtime, Timers};
 
-impl Runtime for Step01 {
-    fn block_on<F: Future + 'static>(main: F) -> F::Output {
-        step01_tasks::run(main)
-    }
-    fn spawn<F: Future + 'static>(
-        task: F,
-    ) -> impl Future<Output = F::Output> + 'static {
-        step01_tasks::spawn(task)
-    }
-    fn yield_now() -> impl Future<Output = ()> {
-        step01_tasks::yield_now()
-    }
+/// Each stage of tiny-asyncio behind `Runtime`: the same calls, from the
+/// stage's own crate.
+macro_rules! tiny_runtime {
+    ($(#[$doc:meta])* $name:ident, $stage:ident) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl Runtime for $name {
+            fn block_on<F: Future + 'static>(main: F) -> F::Output {
+                $stage::run(main)
+            }
+            fn spawn<F: Future + 'static>(task: F) -> impl Future<Output = F::Output> + 'static {
+                $stage::spawn(task)
+            }
+            fn spawn_detached<F: Future<Output = ()> + 'static>(task: F) {
+                drop($stage::spawn(task));
+            }
+            fn yield_now() -> impl Future<Output = ()> {
+                $stage::yield_now()
+            }
+        }
+    };
 }
 
-/// tiny-asyncio, stage 2: tasks and timers.
-pub struct Step02;
-
-impl Runtime for Step02 {
-    fn block_on<F: Future + 'static>(main: F) -> F::Output {
-        step02_sleep::run(main)
-    }
-    fn spawn<F: Future + 'static>(
-        task: F,
-    ) -> impl Future<Output = F::Output> + 'static {
-        step02_sleep::spawn(task)
-    }
-    fn yield_now() -> impl Future<Output = ()> {
-        step02_sleep::yield_now()
-    }
-}
+tiny_runtime!(
+    /// tiny-asyncio, stage 1: tasks only.
+    Step01, step01_tasks
+);
+tiny_runtime!(
+    /// tiny-asyncio, stage 2: tasks and timers.
+    Step02, step02_sleep
+);
+tiny_runtime!(
+    /// tiny-asyncio, stage 3: tasks, timers and sockets.
+    Step03, step03_select
+);
 
 impl Timers for Step02 {
     fn sleep(delay: Duration) -> impl Future<Output = ()> + 'static {
         step02_sleep::sleep(delay)
+    }
+}
+
+impl Timers for Step03 {
+    fn sleep(delay: Duration) -> impl Future<Output = ()> + 'static {
+        step03_select::sleep(delay)
+    }
+}
+
+impl Net for Step03 {
+    type Listener = step03_select::TcpListener;
+    type Stream = step03_select::TcpStream;
+    fn bind() -> (Self::Listener, SocketAddr) {
+        let listener =
+            step03_select::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("an address");
+        (listener, addr)
+    }
+    async fn accept(listener: &Self::Listener) -> Self::Stream {
+        let (stream, _) = listener.accept().await.expect("accept");
+        stream.set_nodelay(true).expect("nodelay");
+        stream
+    }
+    async fn connect(addr: SocketAddr) -> Self::Stream {
+        let stream =
+            step03_select::TcpStream::connect(addr).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        stream
+    }
+    fn read_exact<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<()>> + 'a {
+        stream.read_exact(buf)
+    }
+    fn write_all<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + 'a {
+        stream.write_all(buf)
     }
 }
 
@@ -52,7 +98,7 @@ pub struct Tokio;
 impl Runtime for Tokio {
     fn block_on<F: Future + 'static>(main: F) -> F::Output {
         let runtime =
-            tokio::runtime::Builder::new_current_thread().enable_time().build();
+            tokio::runtime::Builder::new_current_thread().enable_all().build();
         tokio::task::LocalSet::new()
             .block_on(&runtime.expect("a tokio runtime"), main)
     }
@@ -62,6 +108,10 @@ impl Runtime for Tokio {
         let handle = tokio::task::spawn_local(task);
         async move { handle.await.expect("the task did not panic") }
     }
+    fn spawn_detached<F: Future<Output = ()> + 'static>(task: F) {
+        // A dropped JoinHandle leaves its task running.
+        drop(tokio::task::spawn_local(task));
+    }
     fn yield_now() -> impl Future<Output = ()> {
         tokio::task::yield_now()
     }
@@ -70,6 +120,45 @@ impl Runtime for Tokio {
 impl Timers for Tokio {
     fn sleep(delay: Duration) -> impl Future<Output = ()> + 'static {
         tokio::time::sleep(delay)
+    }
+}
+
+impl Net for Tokio {
+    type Listener = tokio::net::TcpListener;
+    type Stream = tokio::net::TcpStream;
+    fn bind() -> (Self::Listener, SocketAddr) {
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let addr = listener.local_addr().expect("an address");
+        (
+            tokio::net::TcpListener::from_std(listener)
+                .expect("a tokio listener"),
+            addr,
+        )
+    }
+    async fn accept(listener: &Self::Listener) -> Self::Stream {
+        let (stream, _) = listener.accept().await.expect("accept");
+        stream.set_nodelay(true).expect("nodelay");
+        stream
+    }
+    async fn connect(addr: SocketAddr) -> Self::Stream {
+        let stream =
+            tokio::net::TcpStream::connect(addr).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        stream
+    }
+    async fn read_exact<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a mut [u8],
+    ) -> io::Result<()> {
+        tokio::io::AsyncReadExt::read_exact(stream, buf).await.map(drop)
+    }
+    async fn write_all<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a [u8],
+    ) -> io::Result<()> {
+        tokio::io::AsyncWriteExt::write_all(stream, buf).await
     }
 }
 
@@ -97,6 +186,12 @@ impl Runtime for Smol {
             executor.as_ref().expect("inside block_on").spawn(task)
         })
     }
+    fn spawn_detached<F: Future<Output = ()> + 'static>(task: F) {
+        // A dropped smol Task is cancelled; detach lets it run.
+        EXECUTOR.with_borrow(|executor| {
+            executor.as_ref().expect("inside block_on").spawn(task).detach()
+        });
+    }
     fn yield_now() -> impl Future<Output = ()> {
         smol::future::yield_now()
     }
@@ -105,5 +200,40 @@ impl Runtime for Smol {
 impl Timers for Smol {
     async fn sleep(delay: Duration) {
         smol::Timer::after(delay).await;
+    }
+}
+
+impl Net for Smol {
+    type Listener = smol::net::TcpListener;
+    type Stream = smol::net::TcpStream;
+    fn bind() -> (Self::Listener, SocketAddr) {
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("an address");
+        let listener = smol::Async::new(listener).expect("an async listener");
+        (smol::net::TcpListener::from(listener), addr)
+    }
+    async fn accept(listener: &Self::Listener) -> Self::Stream {
+        let (stream, _) = listener.accept().await.expect("accept");
+        stream.set_nodelay(true).expect("nodelay");
+        stream
+    }
+    async fn connect(addr: SocketAddr) -> Self::Stream {
+        let stream =
+            smol::net::TcpStream::connect(addr).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        stream
+    }
+    async fn read_exact<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a mut [u8],
+    ) -> io::Result<()> {
+        smol::io::AsyncReadExt::read_exact(stream, buf).await
+    }
+    async fn write_all<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a [u8],
+    ) -> io::Result<()> {
+        smol::io::AsyncWriteExt::write_all(stream, buf).await
     }
 }

@@ -3,7 +3,8 @@
 //! test's: these only check that the benchmark still measures something.)
 
 use bench::{
-    Figure, Smol, Step01, Step02, TASK_WORKLOADS, TIMER_WORKLOADS, Tokio,
+    Figure, Smol, Step01, Step02, Step03, TASK_WORKLOADS, TIMER_WORKLOADS,
+    Tokio,
 };
 
 fn check(runtime: &str, workload: &str, figures: Option<Vec<Figure>>) {
@@ -38,16 +39,27 @@ fn step02_runs_every_workload() {
     }
 }
 
+/// The workloads for a runtime with sockets; of the echo ones, only the
+/// 10-client one, as the others differ only in size.
+const WITH_NET: [&str; 5] = ["spawn", "yield", "timers", "idle", "echo10"];
+
+#[test]
+fn step03_runs_every_workload() {
+    for workload in WITH_NET {
+        check("step03", workload, bench::run_with_net::<Step03>(workload));
+    }
+}
+
 #[test]
 fn tokio_runs_every_workload() {
-    for workload in TASK_WORKLOADS.iter().chain(&TIMER_WORKLOADS) {
-        check("tokio", workload, bench::run_with_timers::<Tokio>(workload));
+    for workload in WITH_NET {
+        check("tokio", workload, bench::run_with_net::<Tokio>(workload));
     }
 }
 
 #[test]
 fn smol_runs_every_workload() {
-    for workload in TASK_WORKLOADS.iter().chain(&TIMER_WORKLOADS) {
-        check("smol", workload, bench::run_with_timers::<Smol>(workload));
+    for workload in WITH_NET {
+        check("smol", workload, bench::run_with_net::<Smol>(workload));
     }
 }

@@ -134,12 +134,15 @@ impl Selector {
         let mut sets: [libc::fd_set; 2] = unsafe { mem::zeroed() };
         let pipe = self.pipe.as_raw_fd();
         let mut nfds = pipe + 1;
-        for (fd, interest) in self.fds().chain([(pipe, Interest::Read)]) {
+        let registrations = self.registrations.borrow();
+        let fds = registrations.iter().map(|r| (r.fd, r.interest));
+        for (fd, interest) in fds.chain([(pipe, Interest::Read)]) {
             // SAFETY: check_fd let in only fds in 0..FD_SETSIZE, so FD_SET
             // writes inside the set.
             unsafe { libc::FD_SET(fd, &mut sets[interest as usize]) };
             nfds = nfds.max(fd + 1);
         }
+        drop(registrations);
         let mut tv = timeout.map(|t| libc::timeval {
             tv_sec: t.as_secs() as libc::time_t,
             tv_usec: t.subsec_micros() as libc::suseconds_t,
@@ -174,14 +177,6 @@ impl Selector {
         found
     }
     // ANCHOR_END: select
-
-    /// The fds and interests of every registration.
-    fn fds(&self) -> impl Iterator<Item = (RawFd, Interest)> {
-        let registrations = self.registrations.borrow();
-        let fds: Vec<_> =
-            registrations.iter().map(|r| (r.fd, r.interest)).collect();
-        fds.into_iter()
-    }
 
     /// Removes and returns the registrations `is_ready` picks, in the
     /// order they were made, so that traces do not depend on fd numbers.

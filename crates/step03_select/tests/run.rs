@@ -6,10 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::future::{pending, poll_fn};
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Poll, Waker};
-use std::thread;
 
 use step03_select::{JoinHandle, Runtime, run, spawn, yield_now};
 
@@ -151,28 +148,4 @@ fn a_waker_outlives_its_loop_harmlessly() {
         waker.wake_by_ref();
         yield_now().await;
     });
-}
-
-#[test]
-fn a_wake_from_another_thread_rouses_an_idle_loop() {
-    // Nothing ready, no timer, no socket: the loop can only wait in
-    // select, on its wake pipe, until the other thread wakes main.
-    let woken = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&woken);
-    let thread = run(async move {
-        let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
-        let thread = thread::spawn(move || {
-            thread::sleep(std::time::Duration::from_millis(20));
-            flag.store(true, Ordering::Release);
-            waker.wake();
-        });
-        // Pending until the thread has set the flag and woken this task.
-        poll_fn(|_| match woken.load(Ordering::Acquire) {
-            true => Poll::Ready(()),
-            false => Poll::Pending,
-        })
-        .await;
-        thread
-    });
-    thread.join().unwrap();
 }
