@@ -5,10 +5,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, atomic::Ordering};
 use std::task::{Context, Poll, Waker};
-use std::{fmt::Display, mem, panic::resume_unwind, pin::Pin, rc::Rc};
+use std::{fmt::Display, panic::resume_unwind, pin::Pin, rc::Rc};
 use std::{time::Duration, time::Instant};
 
-use crate::selector::Selector;
+use crate::selector::{Selector, Wait};
 use crate::task::{Task, TaskWaker, spawn};
 use crate::timer::{Clock, Millis, round_up};
 
@@ -148,16 +148,11 @@ impl EventLoop {
         };
         if timeout != Some(Duration::ZERO) {
             let n = self.selector.watching();
-            let fds = format!("{n} fd{}", if n == 1 { "" } else { "s" });
-            match timeout {
-                Some(timeout) => self.trace(
-                    "select",
-                    format_args!("wait {}, {fds}", Millis(timeout)),
-                ),
-                None => {
-                    self.trace("select", format_args!("wait forever, {fds}"))
-                }
-            }
+            let s = if n == 1 { "" } else { "s" };
+            self.trace(
+                "select",
+                format_args!("wait {}, {n} fd{s}", Wait(timeout)),
+            );
         }
         let ready = self.clock.wait(timeout, &self.selector);
         for registration in ready.registrations {
@@ -169,9 +164,7 @@ impl EventLoop {
         if ready.pipe {
             self.trace("ready", "wake pipe");
         }
-        for (slot, id) in
-            mem::take(&mut *self.selector.remote.queue.lock().unwrap())
-        {
+        for (slot, id) in self.selector.remote.take() {
             self.trace("wake", format_args!("t{id} (from a thread)"));
             self.call_soon(Handle::Step(slot, id));
         }

@@ -10,6 +10,8 @@ use std::task::Waker;
 use std::time::Duration;
 use std::{fmt, mem, ptr};
 
+use crate::timer::Millis;
+
 /// What a task waits for a socket to be ready for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Interest {
@@ -41,11 +43,16 @@ pub(crate) struct Registration {
 /// wake pipe makes a `select` in progress return.
 pub(crate) struct Remote {
     /// Steps to schedule, as (slot, task id).
-    pub queue: Mutex<Vec<(usize, u64)>>,
+    queue: Mutex<Vec<(usize, u64)>>,
     pipe: UnixStream,
 }
 
 impl Remote {
+    /// The steps queued since the last call, for the loop to schedule.
+    pub fn take(&self) -> Vec<(usize, u64)> {
+        mem::take(&mut *self.queue.lock().unwrap())
+    }
+
     /// Schedules a task's step from any thread.
     pub fn wake(&self, slot: usize, id: u64) {
         self.queue.lock().unwrap().push((slot, id));
@@ -55,6 +62,19 @@ impl Remote {
     }
 }
 // ANCHOR_END: Remote
+
+/// How long a `select` may wait, as the trace shows it: formatted only if
+/// the trace is written.
+pub(crate) struct Wait(pub Option<Duration>);
+
+impl fmt::Display for Wait {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self.0 {
+            Some(timeout) => write!(f, "{}", Millis(timeout)),
+            None => f.write_str("forever"),
+        }
+    }
+}
 
 /// What one `select` found ready.
 #[derive(Default)]
