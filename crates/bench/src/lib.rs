@@ -78,8 +78,8 @@ pub fn spawn<R: Runtime>() -> Vec<Figure> {
     let elapsed = start.elapsed();
     assert_eq!(sum, TASKS * (TASKS - 1) / 2, "every task ran once");
     vec![
-        ("spawn+await", per(elapsed, TASKS), "ns/task"),
-        ("peak memory", peak_memory_mib(), "MiB"),
+        ("time", per(elapsed, TASKS), "ns/task"),
+        ("memory", peak_memory_mib(), "MiB"),
     ]
 }
 
@@ -107,7 +107,7 @@ pub fn yields<R: Runtime>() -> Vec<Figure> {
     });
     let elapsed = start.elapsed();
     assert_eq!(polls, TASKS * YIELDS);
-    vec![("yield", per(elapsed, polls), "ns/poll")]
+    vec![("time", per(elapsed, polls), "ns/poll")]
 }
 
 /// A hundred thousand tasks, each sleeping 1 to 100 ms.
@@ -148,9 +148,9 @@ pub fn timers<R: Timers>() -> Vec<Figure> {
     vec![
         ("wall", ms(wall), "ms"),
         ("cpu", ms(cpu), "ms"),
-        ("late mean", ms(mean), "ms"),
-        ("late p99", ms(late[TASKS * 99 / 100]), "ms"),
-        ("late max", ms(late[TASKS - 1]), "ms"),
+        ("late", ms(mean), "ms mean"),
+        ("late", ms(late[TASKS * 99 / 100]), "ms p99"),
+        ("late", ms(late[TASKS - 1]), "ms max"),
     ]
 }
 
@@ -208,7 +208,7 @@ pub fn echo<R: Net>(clients: usize) -> Vec<Figure> {
         done
     });
     let elapsed = start.elapsed();
-    vec![("round trip", elapsed.as_secs_f64() * 1e6 / done as f64, "us")]
+    vec![("trip", elapsed.as_secs_f64() * 1e6 / done as f64, "us")]
 }
 
 /// Runs the workload named `name`, for a runtime with sockets.

@@ -151,8 +151,9 @@ fn median(values: &[f64]) -> f64 {
 type Figures =
     BTreeMap<(usize, usize, String), BTreeMap<&'static str, Vec<f64>>>;
 
-/// One row a figure: each runtime's median, and beside ours, its ratio to
-/// the better of the peers (lower is better for every figure here).
+/// Two rows a figure: each runtime's median, and under it its ratio to
+/// the better of the peers (lower is better for every figure here). The
+/// table fits in 70 columns, so that the book can show it whole.
 fn print_table(
     workloads: &[String],
     figures: &Figures,
@@ -166,31 +167,31 @@ fn print_table(
     });
     println!("machine: {cores} cores, {}", cpu.unwrap_or("unknown CPU".into()));
     println!(
-        "medians of {rounds} runs each; (x) is the ratio to the better peer, lower is better\n"
+        "medians of {rounds} runs; under each, its ratio to the better peer"
     );
-    print!("{:<8} {:<18}", "workload", "figure");
+    println!("(lower is better everywhere)\n");
+    print!("{:<20}", "");
     for runtime in RUNTIMES {
-        print!(" {runtime:>16}");
+        print!("{runtime:>10}");
     }
     println!();
     for (key, by_runtime) in figures {
         let (w, _, name) = key;
-        let label = format!("{name} ({})", units[key]);
-        print!("{:<8} {label:<18}", workloads[*w]);
+        print!("{:<20}", format!("{} {name} {}", workloads[*w], units[key]));
+        let median =
+            |runtime| by_runtime.get(runtime).map(|v: &Vec<f64>| median(v));
+        for runtime in RUNTIMES {
+            print!("{:>10}", median(runtime).map_or("-".into(), fmt));
+        }
         let best_peer = PEERS
             .iter()
-            .filter_map(|peer| by_runtime.get(peer).map(|v| median(v)))
+            .filter_map(|peer| median(peer))
             .fold(f64::INFINITY, f64::min);
+        print!("\n{:<20}", "");
         for runtime in RUNTIMES {
-            match by_runtime.get(runtime) {
-                Some(values) => {
-                    let value = median(values);
-                    let cell =
-                        format!("{} ({:.2}x)", fmt(value), value / best_peer);
-                    print!(" {cell:>16}");
-                }
-                None => print!(" {:>16}", "-"),
-            }
+            let ratio = median(runtime)
+                .map(|value| format!("{:.2}x", value / best_peer));
+            print!("{:>10}", ratio.unwrap_or_default());
         }
         println!();
     }
