@@ -75,10 +75,15 @@ fn a_deadline_under_the_wait_unit_does_not_spin() {
     let ((), trace) =
         traced(Runtime::default(), sleep(Duration::from_micros(400)));
     assert!(passes(&trace) <= 4, "{}", trace.join("\n"));
+    // One wait, of a whole millisecond. (None, if the thread was held up
+    // past the deadline before the loop could wait: then there is nothing
+    // to wait for, and still no spin.)
     let waits: Vec<_> =
         trace.iter().filter(|line| line.contains("  select  ")).collect();
-    assert_eq!(waits.len(), 1, "{}", trace.join("\n"));
-    assert!(waits[0].contains("wait 1.0ms,"), "{}", waits[0]);
+    assert!(waits.len() <= 1, "{}", trace.join("\n"));
+    for wait in waits {
+        assert!(wait.contains("wait 1.0ms,"), "{wait}");
+    }
 }
 
 #[test]
