@@ -169,11 +169,14 @@ impl Selector {
         });
         let tv = tv.as_mut().map_or(ptr::null_mut(), |tv| tv as *mut _);
         let [read, write] = &mut sets;
-        // SAFETY: the sets and the timeval outlive the call, and nfds is
-        // one more than the highest fd in them.
-        while unsafe { libc::select(nfds, read, write, ptr::null_mut(), tv) }
-            < 0
-        {
+        loop {
+            // SAFETY: the sets and the timeval outlive the call, and nfds
+            // is one more than the highest fd in them.
+            let n =
+                unsafe { libc::select(nfds, read, write, ptr::null_mut(), tv) };
+            if n >= 0 {
+                break;
+            }
             let error = io::Error::last_os_error();
             match error.raw_os_error() {
                 // A signal cut the wait short; Linux left what remains of
@@ -191,8 +194,10 @@ impl Selector {
         };
         let mut found = self.take(ready);
         found.pipe = ready(pipe, Interest::Read);
-        // Empty the pipe: its bytes only said "look at the queue".
-        while found.pipe && matches!((&self.pipe).read(&mut [0; 64]), Ok(1..)) {
+        if found.pipe {
+            // Empty the pipe: its bytes only said "look at the queue".
+            let mut bytes = [0; 64];
+            while let Ok(1..) = (&self.pipe).read(&mut bytes) {}
         }
         found
     }
