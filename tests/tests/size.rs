@@ -6,7 +6,7 @@ use checks::{code_lines, count_code_lines, crates_dir, size_report};
 /// size when it was written, with a few lines to spare: growing past it
 /// should be a decision, made here, not a drift.
 const BUDGETS: &[(&str, usize)] =
-    &[("step01_tasks", 200), ("step02_sleep", 365), ("step03_select", 765)];
+    &[("step01_tasks", 210), ("step02_sleep", 380), ("step03_select", 790)];
 
 #[test]
 fn every_stage_is_within_its_budget() {

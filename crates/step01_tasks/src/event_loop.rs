@@ -5,9 +5,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::sync::{Arc, atomic::Ordering};
 use std::task::{Context, Poll, Waker};
-use std::{fmt::Display, panic::resume_unwind, pin::Pin, rc::Rc};
+use std::{fmt::Display, iter, panic::resume_unwind, rc::Rc};
 
-use crate::task::{Task, TaskWaker, spawn};
+use crate::task::{Runnable, Task, TaskWaker, spawn};
 
 thread_local! {
     /// The loop `run` is driving on this thread, for `spawn` and wakers.
@@ -40,7 +40,7 @@ pub(crate) struct EventLoop {
     /// The pass the loop is in, and the task it is polling, for the trace.
     tick: Cell<u64>,
     running: Cell<Option<u64>>,
-    sink: RefCell<Option<Sink>>,
+    sink: Option<RefCell<Sink>>,
 }
 // ANCHOR_END: EventLoop
 
@@ -55,12 +55,13 @@ impl EventLoop {
     /// Writes a line of the trace: the pass, who acted (the running task,
     /// or the loop itself), what happened, and the details.
     pub fn trace(&self, what: &str, detail: impl Display) {
-        // Formatting happens only here, so an untraced loop pays nothing.
-        if let Some(sink) = self.sink.borrow_mut().as_mut() {
+        // Untraced, the loop pays one branch: nothing is borrowed or built.
+        if let Some(sink) = &self.sink {
             let who =
                 self.running.get().map_or("loop".into(), |t| format!("t{t}"));
             let tick = self.tick.get();
-            sink(format!("{tick:>4}  {who:<5} {what:<8} {detail}").trim_end());
+            let line = format!("{tick:>4}  {who:<5} {what:<8} {detail}");
+            sink.borrow_mut()(line.trim_end());
         }
     }
     // ANCHOR_END: trace
@@ -74,7 +75,7 @@ impl EventLoop {
 
     // ANCHOR: spawn
     /// Adds a task and schedules its first step.
-    pub fn spawn(&self, future: Pin<Box<dyn Future<Output = &'static str>>>) {
+    pub fn spawn(&self, cell: Rc<dyn Runnable>) {
         let id = self.spawned.get() + 1;
         self.spawned.set(id);
         let mut tasks = self.tasks.borrow_mut();
@@ -84,7 +85,7 @@ impl EventLoop {
         if slot == tasks.len() {
             tasks.push(None);
         }
-        tasks[slot] = Some(Task { header, waker, future });
+        tasks[slot] = Some(Task { header, waker, cell });
         drop(tasks);
         self.trace("spawn", format_args!("t{id}"));
         self.call_soon(Handle::Step(slot, id));
@@ -96,12 +97,13 @@ impl EventLoop {
     /// were ready when it began, and returns how many there were.
     fn run_once(&self) -> usize {
         self.tick.set(self.tick.get() + 1);
-        // Take what is ready now. What it schedules waits for the next pass,
-        // so a task that keeps waking itself cannot starve the others.
-        let ready = self.ready.take();
-        let ntodo = ready.len();
+        // Run what is ready now, and only that: what it schedules waits for
+        // the next pass, so a task that keeps waking itself cannot starve
+        // the others. The queue, and its buffer, stay.
+        let ntodo = self.ready.borrow().len();
         self.trace("tick", format_args!("{ntodo} ready"));
-        for Handle::Step(slot, id) in ready {
+        let ready = iter::from_fn(|| self.ready.borrow_mut().pop_front());
+        for Handle::Step(slot, id) in ready.take(ntodo) {
             self.step(slot, id);
         }
         ntodo
@@ -115,14 +117,13 @@ impl EventLoop {
         // or a newer task in its slot, if it finished after this step was
         // scheduled: then there is nothing to do.
         let task = self.tasks.borrow_mut()[slot].take_if(|t| t.header.id == id);
-        let Some(mut task) = task else {
+        let Some(task) = task else {
             return self.trace("skip", format_args!("t{id} (finished)"));
         };
         // From here on a wake schedules another step, even during the poll.
         task.header.scheduled.store(false, Ordering::Release);
         self.running.set(Some(id));
-        let poll =
-            task.future.as_mut().poll(&mut Context::from_waker(&task.waker));
+        let poll = task.cell.poll(&mut Context::from_waker(&task.waker));
         let what =
             if let Poll::Ready(ended) = poll { ended } else { "pending" };
         self.trace(what, "");
@@ -155,25 +156,28 @@ impl Runtime {
     /// does, then drops every task still pending. Resumes the main task's
     /// panic; panics if it waits for something nothing can wake.
     pub fn run<F: Future + 'static>(self, future: F) -> F::Output {
-        let sink = RefCell::new(self.sink);
+        let sink = self.sink.map(RefCell::new);
         let event_loop = Rc::new(EventLoop { sink, ..Default::default() });
         let nested = CURRENT.with_borrow(Option::is_some);
         assert!(!nested, "run() called inside run()");
         CURRENT.set(Some(Rc::clone(&event_loop)));
         let main = spawn(future);
         // Pass after pass, until main is done or nothing at all is ready.
-        while main.0.borrow().result.is_none() && event_loop.run_once() > 0 {}
+        let mut output = None;
+        while output.is_none() && event_loop.run_once() > 0 {
+            output = main.0.take();
+        }
         // Drop what is still pending while the loop is current, so that
         // those drops may spawn and wake; the loop drops what they spawn.
         event_loop.free.take();
         for task in event_loop.tasks.take().into_iter().flatten() {
             event_loop.trace("drop", format_args!("t{}", task.header.id));
+            task.cell.drop_future();
         }
         CURRENT.set(None);
-        let result = main.0.borrow_mut().result.take();
-        let result =
-            result.expect("deadlock: main waits, but nothing is ready");
-        result.unwrap_or_else(|panic| resume_unwind(panic))
+        let output =
+            output.expect("deadlock: main waits, but nothing is ready");
+        output.unwrap_or_else(|panic| resume_unwind(panic))
     }
 }
 // ANCHOR_END: Runtime

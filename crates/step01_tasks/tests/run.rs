@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::future::{pending, poll_fn};
 use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::thread;
@@ -143,6 +144,47 @@ fn nothing_the_tasks_held_outlives_run() {
         yield_now().await;
     });
     assert_eq!(Rc::strong_count(&shared), 1);
+}
+
+#[test]
+fn a_handle_returned_from_run_does_not_keep_its_task_alive() {
+    let drops = Rc::new(Cell::new(0));
+    let guard = DropCounter(Rc::clone(&drops));
+    // The handle shares the task's block, but the loop still drops the
+    // unfinished future when it ends, while it is current.
+    let handle = run(async move {
+        spawn(async move {
+            let _guard = guard;
+            pending::<()>().await
+        })
+    });
+    assert_eq!(drops.get(), 1, "the future was dropped by run");
+    drop(handle);
+    assert_eq!(drops.get(), 1);
+}
+
+#[test]
+fn a_task_awaiting_its_own_handle_panics_with_a_reason() {
+    let slot: Rc<RefCell<Option<JoinHandle<()>>>> = Rc::default();
+    let (own, said) = (Rc::clone(&slot), Rc::new(RefCell::new(None)));
+    let task_said = Rc::clone(&said);
+    run(async move {
+        *slot.borrow_mut() = Some(spawn(async move {
+            let mut me = own.borrow_mut().take().expect("main stored it");
+            // Poll its own handle once, catching what that raises.
+            let caught = poll_fn(|cx| {
+                let me = Pin::new(&mut me);
+                Poll::Ready(panic::catch_unwind(AssertUnwindSafe(|| {
+                    me.poll(cx)
+                })))
+            });
+            let panic = caught.await.expect_err("awaiting itself panics");
+            *task_said.borrow_mut() = panic.downcast_ref::<String>().cloned();
+        }));
+        yield_now().await;
+    });
+    let said = said.take().expect("the task ran and caught a panic");
+    assert!(said.contains("cannot await its own JoinHandle"), "{said}");
 }
 
 #[test]

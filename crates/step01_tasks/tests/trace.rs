@@ -217,6 +217,8 @@ fn duplicate_and_spurious_wakes() {
 }
 
 #[test]
+// The demo runs as a process of its own, which miri cannot start.
+#[cfg_attr(miri, ignore)]
 fn demo() {
     // The demo binary itself, so the book shows exactly what a reader
     // sees from `cargo run -p step01_tasks`.

@@ -5,12 +5,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, atomic::Ordering};
 use std::task::{Context, Poll, Waker};
-use std::{fmt::Display, panic::resume_unwind, pin::Pin, rc::Rc};
+use std::{fmt::Display, iter, panic::resume_unwind, rc::Rc};
 use std::{time::Duration, time::Instant};
 
 use crate::selector::{Selector, Wait};
-use crate::task::{Task, TaskWaker, spawn};
-use crate::timer::{Clock, Millis, round_up};
+use crate::task::{Runnable, Task, TaskWaker, spawn};
+use crate::timer::{Clock, Millis};
 
 thread_local! {
     /// The loop `run` is driving on this thread, for `spawn` and wakers.
@@ -20,18 +20,23 @@ thread_local! {
 /// Where the trace goes: a function given each line as it happens.
 type Sink = Box<dyn FnMut(&str)>;
 
-/// A timer's callback, run once when the timer comes due.
-pub(crate) type Callback = Box<dyn FnOnce()>;
-
 // ANCHOR: Handle
 /// One piece of work on the ready queue: asyncio's `Handle`.
 pub(crate) enum Handle {
     /// Poll the task in this slot once, if it still has this id:
     /// asyncio's `Task.__step`.
     Step(usize, u64),
-    /// Run the callback of the timer with this number, which is due:
-    /// asyncio's `TimerHandle`.
-    Timer(u64, Callback),
+    /// Fire the timer with this number, which is due: asyncio's
+    /// `TimerHandle`.
+    Timer(u64, Timer),
+}
+
+/// What a timer does when it fires.
+pub(crate) enum Timer {
+    /// Wakes a task: what `sleep` sets, so it needs no callback.
+    Wake(Waker),
+    /// Runs a callback: what `call_at` and `call_later` set.
+    Call(Box<dyn FnOnce()>),
 }
 // ANCHOR_END: Handle
 
@@ -48,15 +53,18 @@ pub(crate) struct EventLoop {
     spawned: Cell<u64>,
     /// Timers by deadline, then by number, so that timers due at the same
     /// time fire in the order they were set: asyncio's `_scheduled` heap.
-    pub timers: RefCell<BTreeMap<(Duration, u64), Callback>>,
+    pub timers: RefCell<BTreeMap<(Duration, u64), Timer>>,
     timers_set: Cell<u64>,
+    /// Every timer due by this time has left the map: the time at which
+    /// the last pass took the due ones.
+    pub fired_until: Cell<Duration>,
     pub clock: Clock,
     /// The sockets tasks wait on, and the wake pipe: asyncio's selector.
     pub selector: Selector,
     /// The pass the loop is in, and the task it is polling, for the trace.
     tick: Cell<u64>,
     running: Cell<Option<u64>>,
-    sink: RefCell<Option<Sink>>,
+    sink: Option<RefCell<Sink>>,
 }
 // ANCHOR_END: EventLoop
 
@@ -71,14 +79,14 @@ impl EventLoop {
     /// Writes a line of the trace: the pass, who acted (the running task,
     /// or the loop itself), what happened, and the details.
     pub fn trace(&self, what: &str, detail: impl Display) {
-        // Formatting happens only here, so an untraced loop pays nothing.
-        if let Some(sink) = self.sink.borrow_mut().as_mut() {
+        // Untraced, the loop pays one branch: nothing is borrowed or built.
+        if let Some(sink) = &self.sink {
             let who =
                 self.running.get().map_or("loop".into(), |t| format!("t{t}"));
             let (tick, now) = (self.tick.get(), Millis(self.clock.now()));
             let line =
                 format!("{tick:>4} {now:>9}  {who:<5} {what:<8} {detail}");
-            sink(line.trim_end());
+            sink.borrow_mut()(line.trim_end());
         }
     }
     // ANCHOR_END: trace
@@ -97,7 +105,7 @@ impl EventLoop {
 
     // ANCHOR: spawn
     /// Adds a task and schedules its first step.
-    pub fn spawn(&self, future: Pin<Box<dyn Future<Output = &'static str>>>) {
+    pub fn spawn(&self, cell: Rc<dyn Runnable>) {
         let id = self.spawned.get() + 1;
         self.spawned.set(id);
         let mut tasks = self.tasks.borrow_mut();
@@ -109,7 +117,7 @@ impl EventLoop {
         if slot == tasks.len() {
             tasks.push(None);
         }
-        tasks[slot] = Some(Task { header, waker, future });
+        tasks[slot] = Some(Task { header, waker, cell });
         drop(tasks);
         self.trace("spawn", format_args!("t{id}"));
         self.call_soon(Handle::Step(slot, id));
@@ -119,16 +127,21 @@ impl EventLoop {
     // ANCHOR: call_at
     /// Schedules `callback` to run at `deadline` on the loop's clock:
     /// asyncio's `call_at`. Returns the timer's key, to cancel it by.
-    pub fn call_at(
-        &self,
-        deadline: Duration,
-        callback: Callback,
-    ) -> (Duration, u64) {
+    pub fn call_at(&self, deadline: Duration, timer: Timer) -> (Duration, u64) {
         let number = self.timers_set.get() + 1;
         self.timers_set.set(number);
-        self.timers.borrow_mut().insert((deadline, number), callback);
+        self.timers.borrow_mut().insert((deadline, number), timer);
         self.trace("timer", format_args!("#{number} due {}", Millis(deadline)));
         (deadline, number)
+    }
+
+    /// Removes the timer `key` if it has not fired: asyncio's
+    /// `TimerHandle.cancel`.
+    pub fn cancel(&self, key: (Duration, u64)) {
+        let timer = self.timers.borrow_mut().remove(&key);
+        if timer.is_some() {
+            self.trace("cancel", format_args!("#{}", key.1));
+        }
     }
     // ANCHOR_END: call_at
 
@@ -138,12 +151,12 @@ impl EventLoop {
     fn run_once(&self) {
         self.tick.set(self.tick.get() + 1);
         // How long to wait: not at all if anything is ready; else until the
-        // next timer, rounded up so that the wait never ends just short of
-        // it; else for as long as it takes a socket or a thread to wake us.
+        // next timer is due; else for as long as it takes a socket or a
+        // thread to wake us.
         let next = self.timers.borrow().keys().next().map(|&(at, _)| at);
         let timeout = match next {
             _ if !self.ready.borrow().is_empty() => Some(Duration::ZERO),
-            Some(at) => Some(round_up(at.saturating_sub(self.clock.now()))),
+            Some(at) => Some(at.saturating_sub(self.clock.now())),
             None => None,
         };
         if timeout != Some(Duration::ZERO) {
@@ -170,22 +183,28 @@ impl EventLoop {
         }
         // Timers that are due join the ready queue, in deadline order.
         let now = self.clock.now();
+        self.fired_until.set(now);
         while let Some(entry) = self.timers.borrow_mut().first_entry() {
             if entry.key().0 > now {
                 break;
             }
-            let ((_, number), callback) = entry.remove_entry();
-            self.call_soon(Handle::Timer(number, callback));
+            let ((_, number), timer) = entry.remove_entry();
+            self.call_soon(Handle::Timer(number, timer));
         }
-        // Take what is ready now. What it schedules waits for the next pass,
-        // so a task that keeps waking itself cannot starve the others.
-        let ready = self.ready.take();
-        let ntodo = ready.len();
+        // Run what is ready now, and only that: what it schedules waits for
+        // the next pass, so a task that keeps waking itself cannot starve
+        // the others. The queue, and its buffer, stay.
+        let ntodo = self.ready.borrow().len();
         self.trace("tick", format_args!("{ntodo} ready"));
-        for handle in ready {
+        let ready = iter::from_fn(|| self.ready.borrow_mut().pop_front());
+        for handle in ready.take(ntodo) {
             match handle {
                 Handle::Step(slot, id) => self.step(slot, id),
-                Handle::Timer(number, callback) => {
+                Handle::Timer(number, Timer::Wake(waker)) => {
+                    self.trace("fire", format_args!("#{number}"));
+                    waker.wake();
+                }
+                Handle::Timer(number, Timer::Call(callback)) => {
                     self.trace("fire", format_args!("#{number}"));
                     callback();
                 }
@@ -201,14 +220,13 @@ impl EventLoop {
         // or a newer task in its slot, if it finished after this step was
         // scheduled: then there is nothing to do.
         let task = self.tasks.borrow_mut()[slot].take_if(|t| t.header.id == id);
-        let Some(mut task) = task else {
+        let Some(task) = task else {
             return self.trace("skip", format_args!("t{id} (finished)"));
         };
         // From here on a wake schedules another step, even during the poll.
         task.header.scheduled.store(false, Ordering::Release);
         self.running.set(Some(id));
-        let poll =
-            task.future.as_mut().poll(&mut Context::from_waker(&task.waker));
+        let poll = task.cell.poll(&mut Context::from_waker(&task.waker));
         let what =
             if let Poll::Ready(ended) = poll { ended } else { "pending" };
         self.trace(what, "");
@@ -249,7 +267,7 @@ impl Runtime {
     /// does, then drops every task still pending. Resumes the main task's
     /// panic.
     pub fn run<F: Future + 'static>(self, future: F) -> F::Output {
-        let sink = RefCell::new(self.sink);
+        let sink = self.sink.map(RefCell::new);
         let clock = match self.virtual_time {
             true => Clock::Virtual(Cell::default()),
             false => Clock::Real(Instant::now()),
@@ -263,20 +281,23 @@ impl Runtime {
         // Pass after pass, until main is done. An idle loop with no timer
         // waits in `select` for a socket or another thread: it cannot tell
         // that from a deadlock, so it waits, as asyncio does.
-        while main.0.borrow().result.is_none() {
+        let output = loop {
             event_loop.run_once();
-        }
+            if let Some(output) = main.0.take() {
+                break output;
+            }
+        };
         // Drop what is still pending while the loop is current, so that
         // those drops may spawn, wake and cancel timers; the loop drops the
         // rest.
         event_loop.free.take();
         for task in event_loop.tasks.take().into_iter().flatten() {
             event_loop.trace("drop", format_args!("t{}", task.header.id));
+            task.cell.drop_future();
         }
         drop(event_loop.timers.take());
         CURRENT.set(None);
-        let result = main.0.borrow_mut().result.take().expect("main is done");
-        result.unwrap_or_else(|panic| resume_unwind(panic))
+        output.unwrap_or_else(|panic| resume_unwind(panic))
     }
 }
 // ANCHOR_END: Runtime

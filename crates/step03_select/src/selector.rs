@@ -141,7 +141,9 @@ impl Selector {
     /// Stops watching for registration `number`; `None` if it was gone.
     pub fn deregister(&self, number: u64) -> Option<Registration> {
         let mut registrations = self.registrations.borrow_mut();
-        let index = registrations.iter().position(|r| r.number == number)?;
+        // Kept in the order they were made, so in order of number.
+        let index =
+            registrations.binary_search_by_key(&number, |r| r.number).ok()?;
         Some(registrations.remove(index))
     }
     // ANCHOR_END: register
@@ -150,11 +152,17 @@ impl Selector {
     /// Waits until a watched fd or the wake pipe is ready, or `timeout`
     /// passes (never, if `None`), and takes the ready registrations.
     pub fn select(&self, timeout: Option<Duration>) -> Ready {
+        // Nothing to watch and no time to wait: nothing to ask the kernel.
+        // A wake from another thread is queued in `remote`, which the loop
+        // reads after every wait, and its byte waits in the pipe.
+        let registrations = self.registrations.borrow();
+        if timeout == Some(Duration::ZERO) && registrations.is_empty() {
+            return Ready::default();
+        }
         // SAFETY: an fd_set is plain bits, and all zeros is the empty set.
         let mut sets: [libc::fd_set; 2] = unsafe { mem::zeroed() };
         let pipe = self.pipe.as_raw_fd();
         let mut nfds = pipe + 1;
-        let registrations = self.registrations.borrow();
         let fds = registrations.iter().map(|r| (r.fd, r.interest));
         for (fd, interest) in fds.chain([(pipe, Interest::Read)]) {
             // SAFETY: check_fd let in only fds in 0..FD_SETSIZE, so FD_SET
@@ -163,9 +171,15 @@ impl Selector {
             nfds = nfds.max(fd + 1);
         }
         drop(registrations);
-        let mut tv = timeout.map(|t| libc::timeval {
-            tv_sec: t.as_secs() as libc::time_t,
-            tv_usec: t.subsec_micros() as libc::suseconds_t,
+        // select(2) takes microseconds. Round up, never down: a wait that
+        // ended just short of a deadline would find nothing due, and spin
+        // on zero waits until the deadline passed.
+        let mut tv = timeout.map(|t| {
+            let t = Duration::from_micros(t.as_nanos().div_ceil(1000) as u64);
+            libc::timeval {
+                tv_sec: t.as_secs() as libc::time_t,
+                tv_usec: t.subsec_micros() as libc::suseconds_t,
+            }
         });
         let tv = tv.as_mut().map_or(ptr::null_mut(), |tv| tv as *mut _);
         let [read, write] = &mut sets;

@@ -1,25 +1,87 @@
-//! Tasks: a spawned future, the waker that schedules its next step, and
-//! the `JoinHandle` that hands its result to whoever awaits it.
+//! Tasks: a spawned future and then its output, in one heap block; the
+//! waker that schedules the task's next step; and the `JoinHandle` that
+//! hands the output to whoever awaits it.
 
+use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Arc, atomic::AtomicBool, atomic::Ordering};
 use std::task::{Context, Poll, Wake, Waker};
-use std::{cell::RefCell, future::poll_fn, pin::Pin, pin::pin, rc::Rc, thread};
+use std::{future::poll_fn, pin::Pin, rc::Rc, thread};
 
 use crate::event_loop::{EventLoop, Handle};
 use crate::selector::Remote;
 
 // ANCHOR: Task
-/// A spawned future, as the loop keeps it between steps.
+/// A spawned task, as the loop keeps it between steps.
 pub(crate) struct Task {
     pub header: Arc<TaskWaker>,
     /// The same `TaskWaker` as a `Waker`, made once rather than per poll.
     pub waker: Waker,
-    /// The future, wrapped to keep its output and to catch its panic. Its
-    /// own output names how it ended, for the trace: "done" or "panic".
-    pub future: Pin<Box<dyn Future<Output = &'static str>>>,
+    /// The task's block, seen without its type: the loop only polls it.
+    pub cell: Rc<dyn Runnable>,
+}
+
+/// A task's one heap block: its future while it runs, then its output
+/// until the `JoinHandle` takes it, and the waker of whoever awaits it.
+/// The loop and the handle each hold an `Rc` of it.
+pub(crate) struct TaskCell<F: Future> {
+    stage: RefCell<Stage<F>>,
+    waiter: Cell<Option<Waker>>,
+}
+
+enum Stage<F: Future> {
+    Running(F),
+    /// The output, or the panic that ended the task; `None` once taken,
+    /// or if the future was dropped unfinished.
+    Done(Option<thread::Result<F::Output>>),
 }
 // ANCHOR_END: Task
+
+// ANCHOR: Runnable
+/// What the loop does with a task's block, whatever its future's type.
+pub(crate) trait Runnable {
+    /// Polls the future once. Ready with how it ended, "done" or "panic",
+    /// once its output is stored and its waiter woken.
+    fn poll(&self, cx: &mut Context) -> Poll<&'static str>;
+    /// Drops the future where it stands, if it has not finished.
+    fn drop_future(&self);
+}
+
+impl<F: Future> Runnable for TaskCell<F> {
+    fn poll(&self, cx: &mut Context) -> Poll<&'static str> {
+        // Only ever `&mut`: a shared reference to a pinned future would,
+        // to miri, void the pointers the future holds into itself.
+        let mut stage = self.stage.borrow_mut();
+        let Stage::Running(future) = &mut *stage else { unreachable!() };
+        // SAFETY: the future is pinned in this block: the block is behind
+        // an `Rc` and never moves, and the future is never moved out of
+        // it, only dropped in place, when `stage` is overwritten below.
+        let future = unsafe { Pin::new_unchecked(future) };
+        // A panic ends this task only: it is caught here, where the future
+        // is polled, and kept for the handle to resume.
+        let output = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => Ok(output),
+            Err(panic) => Err(panic),
+        };
+        let ended = if output.is_ok() { "done" } else { "panic" };
+        *stage = Stage::Done(Some(output));
+        // Wake only once the output is stored and `stage` is not borrowed.
+        drop(stage);
+        if let Some(waiter) = self.waiter.take() {
+            waiter.wake();
+        }
+        Poll::Ready(ended)
+    }
+
+    fn drop_future(&self) {
+        let mut stage = self.stage.borrow_mut();
+        if let Stage::Running(_) = &mut *stage {
+            *stage = Stage::Done(None);
+        }
+    }
+}
+// ANCHOR_END: Runnable
 
 // ANCHOR: TaskWaker
 /// The waker of one task: waking it schedules the task's next step.
@@ -67,26 +129,39 @@ impl Wake for TaskWaker {
 // ANCHOR: JoinHandle
 /// Awaits a spawned task's output. If the task panicked, awaiting its
 /// handle resumes the panic in the awaiting task.
-pub struct JoinHandle<T>(pub(crate) Rc<RefCell<Join<T>>>);
+pub struct JoinHandle<T>(pub(crate) Rc<dyn Join<T>>);
 
-/// What a task shares with its handle.
-pub(crate) struct Join<T> {
-    /// The output, or the panic, once the task has finished.
-    pub result: Option<thread::Result<T>>,
-    /// The waker of whoever awaits the handle.
-    waiter: Option<Waker>,
+/// The handle's view of a task's block: only its output's type is known.
+pub(crate) trait Join<T> {
+    /// The output, or the panic, if the task has finished; once only.
+    fn take(&self) -> Option<thread::Result<T>>;
+    /// Has the task wake `waker` when it finishes.
+    fn set_waiter(&self, waker: &Waker);
+}
+
+impl<F: Future> Join<F::Output> for TaskCell<F> {
+    fn take(&self) -> Option<thread::Result<F::Output>> {
+        let stage = self.stage.try_borrow_mut();
+        match &mut *stage.expect("a task cannot await its own JoinHandle") {
+            Stage::Done(output) => output.take(),
+            Stage::Running(_) => None,
+        }
+    }
+
+    fn set_waiter(&self, waker: &Waker) {
+        self.waiter.set(Some(waker.clone()));
+    }
 }
 
 impl<T> Future for JoinHandle<T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context) -> Poll<T> {
-        let mut join = self.0.borrow_mut();
-        let Some(result) = join.result.take() else {
-            join.waiter = Some(cx.waker().clone());
+        let Some(output) = self.0.take() else {
+            self.0.set_waiter(cx.waker());
             return Poll::Pending;
         };
-        Poll::Ready(result.unwrap_or_else(|panic| resume_unwind(panic)))
+        Poll::Ready(output.unwrap_or_else(|panic| resume_unwind(panic)))
     }
 }
 // ANCHOR_END: JoinHandle
@@ -96,28 +171,11 @@ impl<T> Future for JoinHandle<T> {
 /// `create_task` does: the task is scheduled at once and runs whether or
 /// not anyone awaits the handle. Panics outside [`run`](crate::run).
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
-    let join = Rc::new(RefCell::new(Join { result: None, waiter: None }));
-    let handle = JoinHandle(Rc::clone(&join));
-    let task = async move {
-        let mut future = pin!(future);
-        // A panic ends this task only: it is caught here, where the future
-        // is polled, and kept for the handle to resume.
-        let result = poll_fn(|cx| {
-            catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)))
-                .map_or_else(|panic| Poll::Ready(Err(panic)), |p| p.map(Ok))
-        })
-        .await;
-        let ended = if result.is_ok() { "done" } else { "panic" };
-        let waiter = join.replace(Join { result: Some(result), waiter: None });
-        // Wake only once the result is stored and `join` is not borrowed.
-        if let Some(waiter) = waiter.waiter {
-            waiter.wake();
-        }
-        ended
-    };
-    EventLoop::with(|event_loop| event_loop.spawn(Box::pin(task)))
+    let stage = RefCell::new(Stage::Running(future));
+    let cell = Rc::new(TaskCell { stage, waiter: Cell::new(None) });
+    EventLoop::with(|event_loop| event_loop.spawn(Rc::clone(&cell) as _))
         .expect("spawn() called outside run(): no event loop runs here");
-    handle
+    JoinHandle(cell)
 }
 // ANCHOR_END: spawn
 

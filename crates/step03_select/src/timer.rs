@@ -1,13 +1,14 @@
-//! Time: the loop's clock, timers that run a callback at a deadline, and
-//! `sleep`, a leaf future that a timer completes.
+//! Time: the loop's clock, timers that run a callback or wake a task at
+//! a deadline, and `sleep`, a leaf future that a timer completes.
 
-use std::cell::{Cell, RefCell};
-use std::task::{Context, Poll, Waker};
+use std::cell::Cell;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-use std::{fmt, pin::Pin, rc::Rc};
+use std::{fmt, pin::Pin};
 
+use crate::event_loop::{EventLoop, Timer};
 use crate::selector::{Ready, Selector};
-use crate::{event_loop::EventLoop, task::yield_now};
+use crate::task::yield_now;
 
 // ANCHOR: Clock
 /// The loop's clock: how long the loop has been running.
@@ -28,7 +29,8 @@ impl Clock {
     }
 
     /// Waits in `select` for I/O, for at most `timeout` (for ever if
-    /// `None`): the one place where the loop blocks.
+    /// `None`), exactly the time to the next deadline: the one place where
+    /// the loop blocks.
     pub fn wait(
         &self,
         timeout: Option<Duration>,
@@ -42,6 +44,7 @@ impl Clock {
                 let ready = selector.select(Some(Duration::ZERO));
                 match timeout {
                     _ if !ready.registrations.is_empty() || ready.pipe => ready,
+                    // A virtual clock jumps to the deadline itself.
                     Some(timeout) => {
                         now.set(now.get() + timeout);
                         ready
@@ -58,13 +61,6 @@ impl Default for Clock {
     fn default() -> Self {
         Clock::Real(Instant::now())
     }
-}
-
-/// Rounds a wait up to whole milliseconds, the unit that `poll` and `epoll`
-/// take: rounding down could wait just short of a deadline, find nothing
-/// due, and spin with zero waits until it passes.
-pub(crate) fn round_up(wait: Duration) -> Duration {
-    Duration::from_millis(wait.as_nanos().div_ceil(1_000_000) as u64)
 }
 
 /// A time as the trace shows it, in milliseconds. Formatted only if the
@@ -95,12 +91,7 @@ impl TimerHandle {
     /// already has. The timer leaves the loop at once: cancelled timers do
     /// not pile up.
     pub fn cancel(&self) {
-        EventLoop::with(|event_loop| {
-            let callback = event_loop.timers.borrow_mut().remove(&self.key);
-            if callback.is_some() {
-                event_loop.trace("cancel", format_args!("#{}", self.key.1));
-            }
-        });
+        EventLoop::with(|event_loop| event_loop.cancel(self.key));
     }
 }
 // ANCHOR_END: TimerHandle
@@ -112,7 +103,7 @@ pub fn call_at(
     callback: impl FnOnce() + 'static,
 ) -> TimerHandle {
     let key = EventLoop::with(|event_loop| {
-        event_loop.call_at(deadline, Box::new(callback))
+        event_loop.call_at(deadline, Timer::Call(Box::new(callback)))
     });
     TimerHandle { key: key.expect("call_at() called outside run()") }
 }
@@ -141,43 +132,51 @@ pub async fn sleep(delay: Duration) {
     if delay.is_zero() {
         return yield_now().await;
     }
-    Sleep { delay, timer: None, waiter: Rc::default() }.await
+    Sleep { delay, timer: None }.await
 }
 
-/// The future behind `sleep`: it sets a timer on its first poll, and the
-/// timer's callback wakes whoever polled it last.
+/// The future behind `sleep`: its first poll sets a timer that wakes the
+/// task, and it is done once the loop has taken that timer off the map.
 struct Sleep {
     delay: Duration,
-    timer: Option<TimerHandle>,
-    /// The waker to call when the timer fires, shared with its callback.
-    waiter: Rc<RefCell<Option<Waker>>>,
+    /// The timer's key while it is set; `None` before, and once done.
+    timer: Option<(Duration, u64)>,
 }
 
 impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context) -> Poll<()> {
-        // Polled again, perhaps by another task: wake this waker, not the
-        // one from before.
-        *self.waiter.borrow_mut() = Some(cx.waker().clone());
-        match &self.timer {
-            Some(timer) if now() >= timer.when() => Poll::Ready(()),
-            Some(_) => Poll::Pending,
+        let polled = EventLoop::with(|event_loop| match self.timer {
             None => {
-                let waiter = Rc::clone(&self.waiter);
-                let wake = move || waiter.take().map_or((), Waker::wake);
-                self.timer = Some(call_later(self.delay, wake));
+                let deadline = event_loop.clock.now() + self.delay;
+                let wake = Timer::Wake(cx.waker().clone());
+                self.timer = Some(event_loop.call_at(deadline, wake));
                 Poll::Pending
             }
-        }
+            // Taken off the map: it has fired, or fires later this pass.
+            Some((at, _)) if at <= event_loop.fired_until.get() => {
+                self.timer = None;
+                Poll::Ready(())
+            }
+            // Polled early, perhaps by another task: wake that one.
+            Some(key) => {
+                let mut timers = event_loop.timers.borrow_mut();
+                if let Some(Timer::Wake(waker)) = timers.get_mut(&key) {
+                    waker.clone_from(cx.waker());
+                }
+                Poll::Pending
+            }
+        });
+        polled.expect("sleep() polled outside run()")
     }
 }
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        // Dropped before it was due: its timer must not fire for nobody.
-        if let Some(timer) = &self.timer {
-            timer.cancel();
+        // Dropped before it was done: its timer must not fire for nobody.
+        if let Some(key) = self.timer {
+            EventLoop::with(|event_loop| event_loop.cancel(key));
         }
     }
 }

@@ -226,6 +226,8 @@ fn duplicate_and_spurious_wakes() {
 }
 
 #[test]
+// The demo runs as a process of its own, which miri cannot start.
+#[cfg_attr(miri, ignore)]
 fn demo() {
     // The demo binary itself, so the book shows exactly what a reader
     // sees from `cargo run -p step03_select`.
@@ -243,6 +245,11 @@ fn demo() {
 /// `n` milliseconds.
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
+}
+
+/// `n` microseconds.
+fn us(n: u64) -> Duration {
+    Duration::from_micros(n)
 }
 
 #[test]
@@ -367,17 +374,81 @@ fn idle_wait_equals_time_to_next_deadline() {
     let (end, trace) = traced(async {
         sleep(ms(7)).await;
         sleep(ms(3)).await;
-        // Less than the wait's unit: rounded up to 1ms, never down to 0.
+        // On the virtual clock, exactly: nothing is rounded.
         sleep(Duration::from_micros(400)).await;
         now()
     });
-    assert_eq!(end.unwrap(), ms(11));
+    assert_eq!(end.unwrap(), us(10_400));
     let waits: Vec<_> = trace.lines().filter(|l| l.contains("wait")).collect();
     assert_eq!(waits.len(), 3, "{trace}");
-    for (wait, expected) in waits.iter().zip(["7.0ms", "3.0ms", "1.0ms"]) {
+    for (wait, expected) in waits.iter().zip(["7.0ms", "3.0ms", "0.4ms"]) {
         assert!(wait.contains(&format!("wait {expected},")), "{wait}");
     }
     assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
+}
+
+#[test]
+fn three_short_sleeps_end_exactly() {
+    let (ends, trace) = traced(async {
+        let mut ends = Vec::new();
+        for _ in 0..3 {
+            sleep(us(100)).await;
+            ends.push(now());
+        }
+        ends
+    });
+    // A virtual clock jumps to each deadline itself, never past it.
+    assert_eq!(ends.unwrap(), [us(100), us(200), us(300)]);
+    assert_snapshot!("three_short_sleeps_end_exactly", trace);
+}
+
+#[test]
+fn a_timer_due_first_fires_alone() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let (early_log, late_log) = (main_log.clone(), main_log);
+        let early = spawn(async move {
+            sleep(us(500)).await;
+            early_log.push(format!("early woke at {:?}", now()));
+            yield_now().await;
+            early_log.push(format!("early again at {:?}", now()));
+        });
+        let late = spawn(async move {
+            sleep(us(900)).await;
+            late_log.push(format!("late woke at {:?}", now()));
+        });
+        early.await;
+        late.await;
+    });
+    // The clock stops at 0.5ms, where only the first timer is due: the
+    // early task's second step comes before 0.9ms, as in asyncio.
+    let expected =
+        ["early woke at 500µs", "early again at 500µs", "late woke at 900µs"];
+    assert_eq!(log.entries(), expected);
+    assert_snapshot!("a_timer_due_first_fires_alone", trace);
+}
+
+#[test]
+fn main_returns_between_two_timers() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let task_log = main_log.clone();
+        drop(spawn(async move {
+            loop {
+                sleep(ms(2)).await;
+                task_log.push(format!("tick at {:?}", now()));
+            }
+        }));
+        sleep(us(3_500)).await;
+        main_log.push(format!("main returns at {:?}", now()));
+    });
+    // At 3.5ms the clock has not reached the 4ms timer: the task does not
+    // step again before shutdown drops it.
+    assert_eq!(log.entries(), ["tick at 2ms", "main returns at 3.5ms"]);
+    assert!(trace.contains("drop     t2"));
+    assert_snapshot!("main_returns_between_two_timers", trace);
 }
 
 /// A listener on a free loopback port, and its address.
