@@ -17,6 +17,9 @@ thread_local! {
     static CURRENT: RefCell<Option<Rc<EventLoop>>> = const { RefCell::new(None) };
 }
 
+/// How many I/O operations a task may make in one poll: tokio allows 128.
+const BUDGET: u32 = 32;
+
 /// Where the trace goes: a function given each line as it happens.
 type Sink = Box<dyn FnMut(&str)>;
 
@@ -61,6 +64,9 @@ pub(crate) struct EventLoop {
     pub clock: Clock,
     /// The sockets tasks wait on, and the wake pipe: asyncio's selector.
     pub selector: Selector,
+    /// I/O operations the task being polled may still make before it must
+    /// yield: tokio's coop budget.
+    budget: Cell<u32>,
     /// The pass the loop is in, and the task it is polling, for the trace.
     tick: Cell<u64>,
     running: Cell<Option<u64>>,
@@ -90,6 +96,17 @@ impl EventLoop {
         }
     }
     // ANCHOR_END: trace
+
+    /// Takes one I/O operation from the polled task's budget: `false` if
+    /// it is spent, and the task must yield first. Each poll renews it.
+    pub fn spend_budget(&self) -> bool {
+        let left = self.budget.get();
+        self.budget.set(left.saturating_sub(1));
+        if left == 0 {
+            self.trace("budget", format_args!("{BUDGET} I/O calls: yield"));
+        }
+        left > 0
+    }
 
     /// The task being polled, if any.
     pub fn running(&self) -> Option<u64> {
@@ -225,6 +242,7 @@ impl EventLoop {
         };
         // From here on a wake schedules another step, even during the poll.
         task.header.scheduled.store(false, Ordering::Release);
+        self.budget.set(BUDGET);
         self.running.set(Some(id));
         let poll = task.cell.poll(&mut Context::from_waker(&task.waker));
         let what =

@@ -8,7 +8,8 @@ use std::task::{Context, Poll};
 use std::{mem, pin::Pin, ptr};
 
 use crate::event_loop::EventLoop;
-use crate::selector::Interest;
+use crate::selector::{Interest, check_fd};
+use crate::task::yield_now;
 
 // ANCHOR: io_ready
 /// Runs `op` until it no longer would block. Each time it would, the task
@@ -20,6 +21,11 @@ async fn io_ready<T>(
     mut op: impl FnMut() -> io::Result<T>,
 ) -> io::Result<T> {
     loop {
+        // A task whose sockets are always ready would never be Pending,
+        // and the others would never run: past its budget, it yields.
+        if EventLoop::with(EventLoop::spend_budget) == Some(false) {
+            yield_now().await;
+        }
         match op() {
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                 EventLoop::with(|event_loop| {
@@ -104,6 +110,9 @@ impl TcpListener {
         let fd = self.0.as_raw_fd();
         let (stream, peer) =
             io_ready(fd, Interest::Read, || self.0.accept()).await?;
+        // Refused now, not at its first wait: select could never watch it.
+        // Dropped, it is closed, and the client sees the connection end.
+        check_fd(stream.as_raw_fd())?;
         stream.set_nonblocking(true)?;
         EventLoop::with(|event_loop| event_loop.trace("accept", ""));
         Ok((TcpStream(stream), peer))

@@ -231,7 +231,7 @@ impl Selector {
 /// Refuses an fd that `select` cannot watch. An `fd_set` has room for
 /// `FD_SETSIZE` fds (1024); `FD_SET` on a bigger one would write past its
 /// end. Real runtimes use `poll` or `epoll`, which have no such limit.
-fn check_fd(fd: RawFd) -> io::Result<()> {
+pub(crate) fn check_fd(fd: RawFd) -> io::Result<()> {
     if (0..libc::FD_SETSIZE as RawFd).contains(&fd) {
         return Ok(());
     }

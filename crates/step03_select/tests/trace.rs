@@ -648,3 +648,44 @@ fn cross_thread_wake_interrupts_select() {
     assert!(select < pipe && trace.contains("wake     t1 (from a thread)"));
     assert_snapshot!("cross_thread_wake_interrupts_select", trace);
 }
+
+#[test]
+fn an_always_ready_socket_cannot_starve_the_others() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let (listener, addr) = listen();
+        // Forty connections in the backlog: forty accepts in a row succeed
+        // without waiting, so the accepting task is never Pending.
+        let clients: Vec<_> = (0..40)
+            .map(|_| std::net::TcpStream::connect(addr).unwrap())
+            .collect();
+        let accept_log = main_log.clone();
+        let acceptor = spawn(async move {
+            for n in 1..=40 {
+                listener.accept().await.unwrap();
+                if n % 8 == 0 {
+                    accept_log.push(format!("accepted {n}"));
+                }
+            }
+        });
+        let other = spawn(steps(main_log, "other", 2));
+        acceptor.await;
+        other.await;
+        drop(clients);
+    });
+    // After its budget of 32 I/O calls in one poll the acceptor yields,
+    // and the other task runs before the last eight accepts.
+    let expected = [
+        "accepted 8",
+        "accepted 16",
+        "accepted 24",
+        "accepted 32",
+        "other1",
+        "accepted 40",
+        "other2",
+    ];
+    assert_eq!(log.entries(), expected);
+    assert!(trace.contains("t2    budget   32 I/O calls: yield"));
+    assert_snapshot!("an_always_ready_socket_cannot_starve_the_others", trace);
+}
