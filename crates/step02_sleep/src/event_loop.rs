@@ -274,6 +274,25 @@ impl Runtime {
 }
 // ANCHOR_END: Runtime
 
+/// What the running loop holds: asyncio's `all_tasks()`, counted.
+#[derive(Debug, PartialEq)]
+pub struct Live {
+    /// Tasks not yet finished, the one running included.
+    pub tasks: usize,
+    /// Timers set and not yet fired or cancelled.
+    pub timers: usize,
+}
+
+/// Counts what the running loop holds. Panics outside [`run`].
+pub fn live() -> Live {
+    EventLoop::with(|event_loop| Live {
+        tasks: event_loop.tasks.borrow().iter().flatten().count()
+            + event_loop.running.get().map_or(0, |_| 1),
+        timers: event_loop.timers.borrow().len(),
+    })
+    .expect("live() called outside run()")
+}
+
 /// Runs `future` to completion on a new event loop: `asyncio.run`.
 pub fn run<F: Future + 'static>(future: F) -> F::Output {
     Runtime::default().run(future)

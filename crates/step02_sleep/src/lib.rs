@@ -10,6 +10,6 @@ mod event_loop;
 mod task;
 mod timer;
 
-pub use event_loop::{Runtime, run};
+pub use event_loop::{Live, Runtime, live, run};
 pub use task::{JoinHandle, spawn, yield_now};
 pub use timer::{TimerHandle, call_at, call_later, now, sleep};

@@ -1,10 +1,13 @@
-//! Stage 2 of tiny-asyncio: timers, `sleep` and a clock.
+//! Stage 3 of tiny-asyncio: `select(2)`, non-blocking sockets, and wakes
+//! from other threads.
 //!
-//! Stage 1's loop, plus time: timers that run a callback at a deadline
-//! ([`call_later`], [`call_at`], [`TimerHandle`]), [`sleep`], and a loop
-//! that, with nothing ready, waits exactly until the next timer is due:
-//! on a real clock by sleeping, on a virtual one
-//! ([`Runtime::virtual_time`]) by jumping ahead. Stage 3 adds sockets.
+//! Stage 2's loop, but it waits in `select` instead of sleeping: for a
+//! timer's deadline or for sockets, whichever comes first. Sockets are
+//! non-blocking ([`TcpListener`], [`TcpStream`]): a call that would block
+//! registers its fd and waits until `select` says it is ready. A wake
+//! from another thread writes to a wake pipe, so `select` returns. Each
+//! task gets a budget of I/O calls per poll, so a socket that is always
+//! ready cannot starve the others.
 
 mod event_loop;
 mod net;
@@ -12,7 +15,7 @@ mod selector;
 mod task;
 mod timer;
 
-pub use event_loop::{Runtime, run};
+pub use event_loop::{Live, Runtime, live, run};
 pub use net::{TcpListener, TcpStream};
 pub use task::{JoinHandle, spawn, yield_now};
 pub use timer::{TimerHandle, call_at, call_later, now, sleep};
