@@ -58,7 +58,7 @@ pub type Figure = (&'static str, f64, &'static str);
 /// The workloads every runtime can run, by name.
 pub const TASK_WORKLOADS: [&str; 2] = ["spawn", "yield"];
 /// The workloads that need timers.
-pub const TIMER_WORKLOADS: [&str; 2] = ["timers", "idle"];
+pub const TIMER_WORKLOADS: [&str; 3] = ["timers", "light", "idle"];
 /// The echo workloads, by number of clients.
 pub const ECHO_WORKLOADS: [&str; 4] = ["echo1", "echo10", "echo100", "echo500"];
 
@@ -110,12 +110,24 @@ pub fn yields<R: Runtime>() -> Vec<Figure> {
     vec![("time", per(elapsed, polls), "ns/poll")]
 }
 
-/// A hundred thousand tasks, each sleeping 1 to 100 ms.
+/// A hundred thousand tasks, each sleeping 1 to 100 ms: a loop that
+/// must keep up with a timer due every microsecond.
 pub fn timers<R: Timers>() -> Vec<Figure> {
-    const TASKS: usize = 100_000;
+    sleepers::<R>(100_000)
+}
+
+/// A thousand tasks, each sleeping 1 to 100 ms: lateness at low load is
+/// the timers' own precision.
+pub fn light_timers<R: Timers>() -> Vec<Figure> {
+    sleepers::<R>(1_000)
+}
+
+/// `tasks` tasks, each sleeping a pseudo-random 1 to 100 ms, and how late
+/// each woke.
+fn sleepers<R: Timers>(tasks: usize) -> Vec<Figure> {
     // The same pseudo-random sleeps for every runtime: xorshift64.
     let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
-    let delays: Vec<u64> = (0..TASKS)
+    let delays: Vec<u64> = (0..tasks)
         .map(|_| {
             seed ^= seed << 13;
             seed ^= seed >> 7;
@@ -136,7 +148,7 @@ pub fn timers<R: Timers>() -> Vec<Figure> {
                 })
             })
             .collect();
-        let mut late = Vec::with_capacity(TASKS);
+        let mut late = Vec::with_capacity(tasks);
         for handle in handles {
             late.push(handle.await);
         }
@@ -144,13 +156,13 @@ pub fn timers<R: Timers>() -> Vec<Figure> {
     });
     let (wall, cpu) = (start.elapsed(), cpu_time() - cpu);
     late.sort();
-    let mean = late.iter().sum::<Duration>() / TASKS as u32;
+    let mean = late.iter().sum::<Duration>() / tasks as u32;
     vec![
         ("wall", ms(wall), "ms"),
         ("cpu", ms(cpu), "ms"),
         ("late", ms(mean), "ms mean"),
-        ("late", ms(late[TASKS * 99 / 100]), "ms p99"),
-        ("late", ms(late[TASKS - 1]), "ms max"),
+        ("late", ms(late[tasks * 99 / 100]), "ms p99"),
+        ("late", ms(late[tasks - 1]), "ms max"),
     ]
 }
 
@@ -223,6 +235,7 @@ pub fn run_with_net<R: Net>(name: &str) -> Option<Vec<Figure>> {
 pub fn run_with_timers<R: Timers>(name: &str) -> Option<Vec<Figure>> {
     match name {
         "timers" => Some(timers::<R>()),
+        "light" => Some(light_timers::<R>()),
         "idle" => Some(idle::<R>()),
         _ => run::<R>(name),
     }

@@ -14,8 +14,9 @@ const RUNTIMES: [&str; 5] = ["step01", "step02", "step03", "tokio", "smol"];
 const PEERS: [&str; 2] = ["tokio", "smol"];
 
 /// Every workload, in the order the table shows them.
-const WORKLOADS: [&str; 8] = [
-    "spawn", "yield", "timers", "idle", "echo1", "echo10", "echo100", "echo500",
+const WORKLOADS: [&str; 9] = [
+    "spawn", "yield", "timers", "light", "idle", "echo1", "echo10", "echo100",
+    "echo500",
 ];
 
 fn main() {

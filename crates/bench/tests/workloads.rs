@@ -41,7 +41,8 @@ fn step02_runs_every_workload() {
 
 /// The workloads for a runtime with sockets; of the echo ones, only the
 /// 10-client one, as the others differ only in size.
-const WITH_NET: [&str; 5] = ["spawn", "yield", "timers", "idle", "echo10"];
+const WITH_NET: [&str; 6] =
+    ["spawn", "yield", "timers", "light", "idle", "echo10"];
 
 #[test]
 fn step03_runs_every_workload() {

@@ -200,7 +200,10 @@ fn random_programs_finish_and_leave_nothing_behind() {
         }
     }
     let _ = panic::take_hook();
-    // The programs did reach every ending, and awaited some panics.
-    assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
-    assert!(CAUGHT.get() > 0, "no task awaited a task that panicked");
+    // The programs did reach every ending, and awaited some panics (the
+    // few that miri has time for need not).
+    if !cfg!(miri) {
+        assert!(seen.iter().all(|&n| n > 0), "{seen:?}");
+        assert!(CAUGHT.get() > 0, "no task awaited a task that panicked");
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
@@ -99,11 +99,16 @@ pub(crate) struct Selector {
 impl Selector {
     /// A selector, with the `Remote` that wakes it from other threads.
     pub fn new() -> io::Result<Selector> {
-        // A socket pair, not a pipe, as asyncio does: both ends can be
-        // non-blocking with std alone.
-        let (reader, writer) = UnixStream::pair()?;
-        reader.set_nonblocking(true)?;
-        writer.set_nonblocking(true)?;
+        // A socket pair, as asyncio uses, both ends non-blocking.
+        let kind = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+        let (mut fds, unix) = ([0; 2], libc::AF_UNIX);
+        // SAFETY: socketpair writes two new fds into `fds`, or returns -1.
+        if unsafe { libc::socketpair(unix, kind, 0, fds.as_mut_ptr()) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: the two fds were just opened, and nothing else owns them.
+        let [reader, writer] =
+            fds.map(|fd| unsafe { UnixStream::from_raw_fd(fd) });
         check_fd(reader.as_raw_fd())?;
         let remote = Arc::new(Remote { queue: Mutex::default(), pipe: writer });
         let registrations = RefCell::default();

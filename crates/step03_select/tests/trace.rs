@@ -488,6 +488,7 @@ async fn round_trip(stream: &TcpStream, message: &str) -> io::Result<String> {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn accept_and_echo_one_client() {
     let (replies, trace) = traced(async {
         let (listener, addr) = listen();
@@ -507,6 +508,7 @@ fn accept_and_echo_one_client() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn several_clients_interleaved() {
     let (replies, trace) = traced(async {
         let (listener, addr) = listen();
@@ -543,6 +545,7 @@ fn several_clients_interleaved() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn read_would_block_then_wakes() {
     let (message, trace) = traced(async {
         let (listener, addr) = listen();
@@ -568,6 +571,7 @@ fn read_would_block_then_wakes() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn peer_closes_mid_stream() {
     let (received, trace) = traced(async {
         let (listener, addr) = listen();
@@ -591,6 +595,7 @@ fn peer_closes_mid_stream() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn peer_resets() {
     let (outcome, trace) = traced(async {
         let (listener, addr) = listen();
@@ -624,6 +629,7 @@ fn peer_resets() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn cross_thread_wake_interrupts_select() {
     let (_, trace) = traced(async {
         let woken = Arc::new(AtomicBool::new(false));
@@ -650,6 +656,7 @@ fn cross_thread_wake_interrupts_select() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn an_always_ready_socket_cannot_starve_the_others() {
     let log = Log::default();
     let main_log = log.clone();
