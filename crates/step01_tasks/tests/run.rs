@@ -153,10 +153,12 @@ fn a_handle_returned_from_run_does_not_keep_its_task_alive() {
     // The handle shares the task's block, but the loop still drops the
     // unfinished future when it ends, while it is current.
     let handle = run(async move {
-        spawn(async move {
+        let task = spawn(async move {
             let _guard = guard;
             pending::<()>().await
-        })
+        });
+        // Returned unawaited, on purpose.
+        Some(task)
     });
     assert_eq!(drops.get(), 1, "the future was dropped by run");
     drop(handle);
