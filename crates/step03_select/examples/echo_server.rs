@@ -31,7 +31,7 @@ pub async fn serve(listener: TcpListener) {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             // Out of fds: retrying at once would fail again and spin. Wait
-            // for connections to close, as tokio's docs advise.
+            // for connections to close, as hyper's accept loop does.
             Err(error) if is_out_of_fds(&error) => {
                 println!("accept: {error}; retrying in 100ms");
                 sleep(Duration::from_millis(100)).await;

@@ -1,4 +1,4 @@
-//! Demo of stage 3: an echo server and three clients on 127.0.0.1, in one
+//! Demo of stage 3: an echo server and two clients on 127.0.0.1, in one
 //! loop, with a timer ticking beside them. Pass `--virtual-time` to run it
 //! on the virtual clock.
 //!
