@@ -217,13 +217,12 @@ impl EventLoop {
         for handle in ready.take(ntodo) {
             match handle {
                 Handle::Step(slot, id) => self.step(slot, id),
-                Handle::Timer(number, Timer::Wake(waker)) => {
+                Handle::Timer(number, timer) => {
                     self.trace("fire", format_args!("#{number}"));
-                    waker.wake();
-                }
-                Handle::Timer(number, Timer::Call(callback)) => {
-                    self.trace("fire", format_args!("#{number}"));
-                    callback();
+                    match timer {
+                        Timer::Wake(waker) => waker.wake(),
+                        Timer::Call(callback) => callback(),
+                    }
                 }
             }
         }
