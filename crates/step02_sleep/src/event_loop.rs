@@ -254,7 +254,7 @@ impl Runtime {
         // Pass after pass, until main is done or nothing at all is ready.
         let mut output = None;
         while output.is_none() && event_loop.run_once() > 0 {
-            output = main.0.take();
+            output = main.0.join(Waker::noop());
         }
         // Drop what is still pending while the loop is current, so that
         // those drops may spawn, wake and cancel timers; the loop drops the

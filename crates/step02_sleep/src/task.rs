@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Arc, atomic::AtomicBool, atomic::Ordering};
 use std::task::{Context, Poll, Wake, Waker};
-use std::{future::poll_fn, pin::Pin, rc::Rc, thread};
+use std::{future::poll_fn, mem, pin::Pin, rc::Rc, thread};
 
 use crate::event_loop::{EventLoop, Handle};
 
@@ -124,23 +124,21 @@ pub struct JoinHandle<T>(pub(crate) Rc<dyn Join<T>>);
 
 /// The handle's view of a task's block: only its output's type is known.
 pub(crate) trait Join<T> {
-    /// The output, or the panic, if the task has finished; once only.
-    fn take(&self) -> Option<thread::Result<T>>;
-    /// Has the task wake `waker` when it finishes.
-    fn set_waiter(&self, waker: &Waker);
+    /// The output, or the panic, if the task has finished (once only);
+    /// else `None`, and the task will wake `waker` when it finishes.
+    fn join(&self, waker: &Waker) -> Option<thread::Result<T>>;
 }
 
 impl<F: Future> Join<F::Output> for TaskCell<F> {
-    fn take(&self) -> Option<thread::Result<F::Output>> {
+    fn join(&self, waker: &Waker) -> Option<thread::Result<F::Output>> {
         let stage = self.stage.try_borrow_mut();
         match &mut *stage.expect("a task cannot await its own JoinHandle") {
             Stage::Done(output) => output.take(),
-            Stage::Running(_) => None,
+            Stage::Running(_) => {
+                self.waiter.set(Some(waker.clone()));
+                None
+            }
         }
-    }
-
-    fn set_waiter(&self, waker: &Waker) {
-        self.waiter.set(Some(waker.clone()));
     }
 }
 
@@ -148,11 +146,8 @@ impl<T> Future for JoinHandle<T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context) -> Poll<T> {
-        let Some(output) = self.0.take() else {
-            self.0.set_waiter(cx.waker());
-            return Poll::Pending;
-        };
-        Poll::Ready(output.unwrap_or_else(|panic| resume_unwind(panic)))
+        let Some(out) = self.0.join(cx.waker()) else { return Poll::Pending };
+        Poll::Ready(out.unwrap_or_else(|panic| resume_unwind(panic)))
     }
 }
 // ANCHOR_END: JoinHandle
@@ -175,15 +170,14 @@ pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
 /// `await asyncio.sleep(0)`.
 pub async fn yield_now() {
     let mut yielded = false;
-    poll_fn(|cx| {
-        if yielded {
-            return Poll::Ready(());
-        }
-        yielded = true;
+    poll_fn(|cx| match mem::replace(&mut yielded, true) {
+        true => Poll::Ready(()),
         // Ask to be polled again: on the loop's next pass, after all that
         // is ready now.
-        cx.waker().wake_by_ref();
-        Poll::Pending
+        false => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
     })
     .await
 }

@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 use std::{fmt::Display, iter, panic::resume_unwind, rc::Rc};
 use std::{time::Duration, time::Instant};
 
-use crate::selector::{Selector, Wait};
+use crate::selector::{Registration, Selector, Wait};
 use crate::task::{Runnable, Task, TaskWaker, spawn};
 use crate::timer::{Clock, Millis};
 
@@ -69,7 +69,7 @@ pub(crate) struct EventLoop {
     budget: Cell<u32>,
     /// The pass the loop is in, and the task it is polling, for the trace.
     tick: Cell<u64>,
-    running: Cell<Option<u64>>,
+    pub running: Cell<Option<u64>>,
     sink: Option<RefCell<Sink>>,
 }
 // ANCHOR_END: EventLoop
@@ -106,11 +106,6 @@ impl EventLoop {
             self.trace("budget", format_args!("{BUDGET} I/O calls: yield"));
         }
         left > 0
-    }
-
-    /// The task being polled, if any.
-    pub fn running(&self) -> Option<u64> {
-        self.running.get()
     }
 
     // ANCHOR: call_soon
@@ -177,19 +172,17 @@ impl EventLoop {
             None => None,
         };
         if timeout != Some(Duration::ZERO) {
-            let n = self.selector.watching();
+            let (n, wait) = (self.selector.watching(), Wait(timeout));
             let s = if n == 1 { "" } else { "s" };
-            self.trace(
-                "select",
-                format_args!("wait {}, {n} fd{s}", Wait(timeout)),
-            );
+            self.trace("select", format_args!("wait {wait}, {n} fd{s}"));
         }
         let ready = self.clock.wait(timeout, &self.selector);
-        for registration in ready.registrations {
-            let (task, interest) =
-                (registration.task.unwrap_or(0), registration.interest);
-            self.trace("ready", format_args!("t{task} {interest}"));
-            registration.waker.wake();
+        for Registration { task, interest, waker, .. } in ready.registrations {
+            self.trace(
+                "ready",
+                format_args!("t{} {interest}", task.unwrap_or(0)),
+            );
+            waker.wake();
         }
         if ready.pipe {
             self.trace("ready", "wake pipe");
@@ -300,7 +293,7 @@ impl Runtime {
         // that from a deadlock, so it waits, as asyncio does.
         let output = loop {
             event_loop.run_once();
-            if let Some(output) = main.0.take() {
+            if let Some(output) = main.0.join(Waker::noop()) {
                 break output;
             }
         };

@@ -28,9 +28,6 @@ async fn io_ready<T>(
         }
         match op() {
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                EventLoop::with(|event_loop| {
-                    event_loop.trace("blocked", interest)
-                });
                 Readiness { fd, interest, registration: None }.await?;
             }
             result => return result,
@@ -52,10 +49,7 @@ struct Readiness {
 impl Future for Readiness {
     type Output = io::Result<()>;
 
-    fn poll(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context,
-    ) -> Poll<io::Result<()>> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context) -> Poll<Self::Output> {
         if self.registration.is_some() {
             // Woken: the fd is ready, or it was a spurious wake. Either way
             // the caller tries its call again, and will learn which.
@@ -64,7 +58,8 @@ impl Future for Readiness {
         let (fd, interest, waker) =
             (self.fd, self.interest, cx.waker().clone());
         let registered = EventLoop::with(|event_loop| {
-            let task = event_loop.running();
+            event_loop.trace("blocked", interest);
+            let task = event_loop.running.get();
             let number =
                 event_loop.selector.register(fd, interest, task, waker)?;
             event_loop.trace("watch", interest);
@@ -222,9 +217,7 @@ impl TcpStream {
 fn traced(what: &str, result: io::Result<usize>) -> io::Result<usize> {
     EventLoop::with(|event_loop| match &result {
         Ok(bytes) => event_loop.trace(what, format_args!("{bytes} bytes")),
-        Err(error) => {
-            event_loop.trace(what, format_args!("error: {:?}", error.kind()))
-        }
+        Err(e) => event_loop.trace(what, format_args!("error: {:?}", e.kind())),
     });
     result
 }
@@ -241,9 +234,7 @@ fn sockaddr(
             let sin = libc::sockaddr_in {
                 sin_family: libc::AF_INET as libc::sa_family_t,
                 sin_port: addr.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from(*addr.ip()).to_be(),
-                },
+                sin_addr: libc::in_addr { s_addr: addr.ip().to_bits().to_be() },
                 sin_zero: [0; 8],
             };
             // SAFETY: sockaddr_storage is large and aligned enough to hold

@@ -111,13 +111,8 @@ impl Selector {
             fds.map(|fd| unsafe { UnixStream::from_raw_fd(fd) });
         check_fd(reader.as_raw_fd())?;
         let remote = Arc::new(Remote { queue: Mutex::default(), pipe: writer });
-        let registrations = RefCell::default();
-        Ok(Selector {
-            registrations,
-            registered: Cell::new(0),
-            pipe: reader,
-            remote,
-        })
+        let (registrations, registered) = (RefCell::default(), Cell::default());
+        Ok(Selector { registrations, registered, pipe: reader, remote })
     }
 
     /// How many fds a `select` watches now, the wake pipe included.
@@ -187,24 +182,16 @@ impl Selector {
             }
         });
         let tv = tv.as_mut().map_or(ptr::null_mut(), |tv| tv as *mut _);
-        let [read, write] = &mut sets;
-        loop {
-            // SAFETY: the sets and the timeval outlive the call, and nfds
-            // is one more than the highest fd in them.
-            let n =
-                unsafe { libc::select(nfds, read, write, ptr::null_mut(), tv) };
-            if n >= 0 {
-                break;
-            }
+        let ([read, write], none) = (&mut sets, ptr::null_mut());
+        // SAFETY: the sets and the timeval outlive the call, and nfds is one
+        // more than the highest fd in them.
+        while unsafe { libc::select(nfds, read, write, none, tv) } < 0 {
+            // A signal cut the wait short, and Linux left what remains of
+            // the timeout in `tv`: wait again. Anything else is a bug, as
+            // no safe call can close an fd while a task waits on it.
             let error = io::Error::last_os_error();
-            match error.raw_os_error() {
-                // A signal cut the wait short; Linux left what remains of
-                // the timeout in `tv`, so wait again.
-                Some(libc::EINTR) => continue,
-                // A watched fd was closed while a task waited on it: wake
-                // those tasks, whose retried call will report the error.
-                Some(libc::EBADF) => return self.take(|fd, _| !is_open(fd)),
-                _ => panic!("select(2) failed: {error}"),
+            if error.raw_os_error() != Some(libc::EINTR) {
+                panic!("select(2) failed: {error}");
             }
         }
         // SAFETY (both): the fds tested were put in the sets above.
@@ -252,10 +239,4 @@ impl Default for Selector {
     fn default() -> Self {
         Selector::new().expect("a wake pipe for the event loop")
     }
-}
-
-/// Whether `fd` is an open file descriptor.
-fn is_open(fd: RawFd) -> bool {
-    // SAFETY: F_GETFD only reads the fd's flags; a closed fd gives -1.
-    unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
 }
