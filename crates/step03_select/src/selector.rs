@@ -93,6 +93,8 @@ pub(crate) struct Selector {
     pipe: UnixStream,
     /// The other end, for wakers to take to other threads.
     pub remote: Arc<Remote>,
+    /// The thread's timer slack before the loop set its own, to restore.
+    slack: Cell<Option<libc::c_int>>,
 }
 // ANCHOR_END: Selector
 
@@ -112,7 +114,8 @@ impl Selector {
         check_fd(reader.as_raw_fd())?;
         let remote = Arc::new(Remote { queue: Mutex::default(), pipe: writer });
         let (registrations, registered) = (RefCell::default(), Cell::default());
-        Ok(Selector { registrations, registered, pipe: reader, remote })
+        let (pipe, slack) = (reader, Cell::default());
+        Ok(Selector { registrations, registered, pipe, remote, slack })
     }
 
     /// How many fds a `select` watches now, the wake pipe included.
@@ -182,6 +185,15 @@ impl Selector {
             }
         });
         let tv = tv.as_mut().map_or(ptr::null_mut(), |tv| tv as *mut _);
+        // Linux lets a timeout end up to 50µs late (the thread's timer
+        // slack), to batch wake-ups. Before its first timed wait, the loop
+        // asks for its deadlines instead.
+        if timeout.is_some_and(|t| !t.is_zero()) && self.slack.get().is_none() {
+            // SAFETY (both): prctl only reads and sets this thread's slack.
+            self.slack
+                .set(Some(unsafe { libc::prctl(libc::PR_GET_TIMERSLACK) }));
+            unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1) };
+        }
         let ([read, write], none) = (&mut sets, ptr::null_mut());
         // SAFETY: the sets and the timeval outlive the call, and nfds is one
         // more than the highest fd in them.
@@ -238,5 +250,14 @@ pub(crate) fn check_fd(fd: RawFd) -> io::Result<()> {
 impl Default for Selector {
     fn default() -> Self {
         Selector::new().expect("a wake pipe for the event loop")
+    }
+}
+
+impl Drop for Selector {
+    fn drop(&mut self) {
+        // SAFETY: as in `new`.
+        if let Some(slack) = self.slack.get() {
+            unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, slack) };
+        }
     }
 }

@@ -245,3 +245,17 @@ fn time_functions_outside_run_panic_with_a_reason() {
         assert!(message.starts_with(name), "{message}");
     }
 }
+
+#[test]
+fn a_timed_wait_has_no_timer_slack_and_the_thread_gets_its_own_back() {
+    // SAFETY: PR_GET_TIMERSLACK only reads this thread's timer slack.
+    let slack = || unsafe { libc::prctl(libc::PR_GET_TIMERSLACK) };
+    let before = slack();
+    let during = run(async move {
+        sleep(ms(1)).await;
+        slack()
+    });
+    // 1ns, not Linux's default 50µs: a timeout ends at its deadline.
+    assert_eq!(during, 1);
+    assert_eq!(slack(), before, "run gave the thread its slack back");
+}
