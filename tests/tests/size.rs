@@ -7,8 +7,12 @@ use checks::{code_lines, count_code_lines, crates_dir, size_report};
 /// 380 and 790; issue 9 (one block per task, exact timers, the coop
 /// budget, `live`) took the stages past them, and these hold them where
 /// that left them until the lines are found elsewhere.
-const BUDGETS: &[(&str, usize)] =
-    &[("step01_tasks", 235), ("step02_sleep", 423), ("step03_select", 853)];
+const BUDGETS: &[(&str, usize)] = &[
+    ("step01_tasks", 235),
+    ("step02_sleep", 423),
+    ("step03_select", 853),
+    ("step04_periodic", 880),
+];
 
 #[test]
 fn every_stage_is_within_its_budget() {

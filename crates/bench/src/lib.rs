@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 mod runtimes;
 
-pub use runtimes::{Smol, Step01, Step02, Step03, Tokio};
+pub use runtimes::{Smol, Step01, Step02, Step03, Step04, Tokio};
 
 /// What a workload needs from a runtime: a way to run a main future, to
 /// spawn a task and await its result, and to yield.
@@ -50,6 +50,15 @@ pub trait Net: Timers {
         stream: &'a mut Self::Stream,
         buf: &'a [u8],
     ) -> impl Future<Output = io::Result<()>> + 'a;
+}
+
+/// A runtime with periodic timers.
+pub trait Ticks: Net {
+    type Interval: 'static;
+    /// An interval of `period` whose next tick is due one period from now.
+    fn interval(period: Duration) -> impl Future<Output = Self::Interval>;
+    /// Waits for the interval's next tick.
+    fn tick(interval: &mut Self::Interval) -> impl Future<Output = ()>;
 }
 
 /// One figure a run reports: a name, a value, and its unit.
@@ -221,6 +230,41 @@ pub fn echo<R: Net>(clients: usize) -> Vec<Figure> {
     });
     let elapsed = start.elapsed();
     vec![("trip", elapsed.as_secs_f64() * 1e6 / done as f64, "us")]
+}
+
+/// A thousand ticks of a 1 ms interval: how late each tick comes, against
+/// a schedule of `start + n * period`, and the CPU it all costs.
+pub fn interval<R: Ticks>() -> Vec<Figure> {
+    const TICKS: u32 = 1_000;
+    let period = Duration::from_millis(1);
+    let (cpu, start) = (cpu_time(), Instant::now());
+    let mut late = R::block_on(async move {
+        let mut interval = R::interval(period).await;
+        let mut late = Vec::new();
+        for n in 1..=TICKS {
+            R::tick(&mut interval).await;
+            let due = start + period * n;
+            late.push(Instant::now().saturating_duration_since(due));
+        }
+        late
+    });
+    let cpu = cpu_time() - cpu;
+    late.sort();
+    let mean = late.iter().sum::<Duration>() / TICKS;
+    vec![
+        ("ticks", late.len() as f64, "ticks"),
+        ("late", ms(mean), "ms mean"),
+        ("late", ms(late[late.len() - 1]), "ms max"),
+        ("cpu", ms(cpu), "ms"),
+    ]
+}
+
+/// Runs the workload named `name`, for a runtime with periodic timers.
+pub fn run_with_ticks<R: Ticks>(name: &str) -> Option<Vec<Figure>> {
+    match name {
+        "interval" => Some(interval::<R>()),
+        _ => run_with_net::<R>(name),
+    }
 }
 
 /// Runs the workload named `name`, for a runtime with sockets.

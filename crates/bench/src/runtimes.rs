@@ -6,7 +6,7 @@ use std::time::Duration;
 use std::io;
 use std::net::SocketAddr;
 
-use crate::{Net, Runtime, Timers};
+use crate::{Net, Runtime, Ticks, Timers};
 
 /// Each stage of tiny-asyncio behind `Runtime`: the same calls, from the
 /// stage's own crate.
@@ -45,49 +45,74 @@ tiny_runtime!(
     Step03, step03_select
 );
 
-impl Timers for Step02 {
-    fn sleep(delay: Duration) -> impl Future<Output = ()> + 'static {
-        step02_sleep::sleep(delay)
-    }
+tiny_runtime!(
+    /// tiny-asyncio, stage 4: and periodic timers and cancellation.
+    Step04, step04_periodic
+);
+
+/// `sleep` for each stage that has timers.
+macro_rules! tiny_timers {
+    ($($name:ident, $stage:ident);*) => {$(
+        impl Timers for $name {
+            fn sleep(delay: Duration) -> impl Future<Output = ()> + 'static {
+                $stage::sleep(delay)
+            }
+        }
+    )*};
 }
 
-impl Timers for Step03 {
-    fn sleep(delay: Duration) -> impl Future<Output = ()> + 'static {
-        step03_select::sleep(delay)
-    }
+tiny_timers!(Step02, step02_sleep; Step03, step03_select; Step04, step04_periodic);
+
+/// Sockets for each stage that has them.
+macro_rules! tiny_net {
+    ($($name:ident, $stage:ident);*) => {$(
+        impl Net for $name {
+            type Listener = $stage::TcpListener;
+            type Stream = $stage::TcpStream;
+            fn bind() -> (Self::Listener, SocketAddr) {
+                let listener =
+                    $stage::TcpListener::bind("127.0.0.1:0").expect("bind");
+                let addr = listener.local_addr().expect("an address");
+                (listener, addr)
+            }
+            async fn accept(listener: &Self::Listener) -> Self::Stream {
+                let (stream, _) = listener.accept().await.expect("accept");
+                stream.set_nodelay(true).expect("nodelay");
+                stream
+            }
+            async fn connect(addr: SocketAddr) -> Self::Stream {
+                let stream =
+                    $stage::TcpStream::connect(addr).await.expect("connect");
+                stream.set_nodelay(true).expect("nodelay");
+                stream
+            }
+            fn read_exact<'a>(
+                stream: &'a mut Self::Stream,
+                buf: &'a mut [u8],
+            ) -> impl Future<Output = io::Result<()>> + 'a {
+                stream.read_exact(buf)
+            }
+            fn write_all<'a>(
+                stream: &'a mut Self::Stream,
+                buf: &'a [u8],
+            ) -> impl Future<Output = io::Result<()>> + 'a {
+                stream.write_all(buf)
+            }
+        }
+    )*};
 }
 
-impl Net for Step03 {
-    type Listener = step03_select::TcpListener;
-    type Stream = step03_select::TcpStream;
-    fn bind() -> (Self::Listener, SocketAddr) {
-        let listener =
-            step03_select::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("an address");
-        (listener, addr)
+tiny_net!(Step03, step03_select; Step04, step04_periodic);
+
+impl Ticks for Step04 {
+    type Interval = step04_periodic::Interval;
+    async fn interval(period: Duration) -> Self::Interval {
+        let mut interval = step04_periodic::interval(period);
+        interval.tick().await;
+        interval
     }
-    async fn accept(listener: &Self::Listener) -> Self::Stream {
-        let (stream, _) = listener.accept().await.expect("accept");
-        stream.set_nodelay(true).expect("nodelay");
-        stream
-    }
-    async fn connect(addr: SocketAddr) -> Self::Stream {
-        let stream =
-            step03_select::TcpStream::connect(addr).await.expect("connect");
-        stream.set_nodelay(true).expect("nodelay");
-        stream
-    }
-    fn read_exact<'a>(
-        stream: &'a mut Self::Stream,
-        buf: &'a mut [u8],
-    ) -> impl Future<Output = io::Result<()>> + 'a {
-        stream.read_exact(buf)
-    }
-    fn write_all<'a>(
-        stream: &'a mut Self::Stream,
-        buf: &'a [u8],
-    ) -> impl Future<Output = io::Result<()>> + 'a {
-        stream.write_all(buf)
+    async fn tick(interval: &mut Self::Interval) {
+        interval.tick().await;
     }
 }
 
@@ -120,6 +145,18 @@ impl Runtime for Tokio {
 impl Timers for Tokio {
     fn sleep(delay: Duration) -> impl Future<Output = ()> + 'static {
         tokio::time::sleep(delay)
+    }
+}
+
+impl Ticks for Tokio {
+    type Interval = tokio::time::Interval;
+    async fn interval(period: Duration) -> Self::Interval {
+        let mut interval = tokio::time::interval(period);
+        interval.tick().await;
+        interval
+    }
+    async fn tick(interval: &mut Self::Interval) {
+        interval.tick().await;
     }
 }
 
@@ -200,6 +237,17 @@ impl Runtime for Smol {
 impl Timers for Smol {
     async fn sleep(delay: Duration) {
         smol::Timer::after(delay).await;
+    }
+}
+
+impl Ticks for Smol {
+    type Interval = smol::Timer;
+    async fn interval(period: Duration) -> Self::Interval {
+        // smol's first tick comes a period after the start, not at once.
+        smol::Timer::interval(period)
+    }
+    async fn tick(interval: &mut Self::Interval) {
+        smol::stream::StreamExt::next(interval).await;
     }
 }
 

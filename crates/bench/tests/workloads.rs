@@ -3,8 +3,8 @@
 //! test's: these only check that the benchmark still measures something.)
 
 use bench::{
-    Figure, Smol, Step01, Step02, Step03, TASK_WORKLOADS, TIMER_WORKLOADS,
-    Tokio,
+    Figure, Smol, Step01, Step02, Step03, Step04, TASK_WORKLOADS,
+    TIMER_WORKLOADS, Tokio,
 };
 
 fn check(runtime: &str, workload: &str, figures: Option<Vec<Figure>>) {
@@ -51,16 +51,38 @@ fn step03_runs_every_workload() {
     }
 }
 
+/// And for a runtime with periodic timers.
+const WITH_TICKS: [&str; 7] =
+    ["spawn", "yield", "timers", "light", "idle", "interval", "echo10"];
+
+#[test]
+fn step04_runs_every_workload() {
+    for workload in WITH_TICKS {
+        check("step04", workload, bench::run_with_ticks::<Step04>(workload));
+    }
+}
+
 #[test]
 fn tokio_runs_every_workload() {
-    for workload in WITH_NET {
-        check("tokio", workload, bench::run_with_net::<Tokio>(workload));
+    for workload in WITH_TICKS {
+        check("tokio", workload, bench::run_with_ticks::<Tokio>(workload));
     }
 }
 
 #[test]
 fn smol_runs_every_workload() {
-    for workload in WITH_NET {
-        check("smol", workload, bench::run_with_net::<Smol>(workload));
+    for workload in WITH_TICKS {
+        check("smol", workload, bench::run_with_ticks::<Smol>(workload));
+    }
+}
+
+#[test]
+fn every_runtime_with_an_interval_gets_all_its_ticks() {
+    for figures in [
+        bench::interval::<Step04>(),
+        bench::interval::<Tokio>(),
+        bench::interval::<Smol>(),
+    ] {
+        assert_eq!(figures[0], ("ticks", 1000.0, "ticks"));
     }
 }

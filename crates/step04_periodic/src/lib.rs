@@ -1,0 +1,26 @@
+//! Stage 4 of tiny-asyncio: periodic tasks, cancellation, and a clean
+//! shutdown.
+//!
+//! Stage 3's loop, plus work that repeats and work that stops. An
+//! [`interval`] ticks on absolute deadlines, so it does not drift, and
+//! says what to do with a missed tick ([`MissedTickBehavior`]);
+//! [`call_every`] is the same as a self-arming callback, asyncio's way.
+//! [`JoinHandle::cancel`] drops a task's future where it waits, on the
+//! loop's next pass, and `run` cancels every task still pending when
+//! main ends, in spawn order, while the loop can still serve their
+//! destructors.
+
+mod event_loop;
+mod interval;
+mod net;
+mod selector;
+mod task;
+mod timer;
+
+pub use event_loop::{Live, Runtime, live, run};
+pub use interval::{
+    Interval, MissedTickBehavior, Periodic, call_every, interval,
+};
+pub use net::{TcpListener, TcpStream};
+pub use task::{JoinHandle, spawn, yield_now};
+pub use timer::{TimerHandle, call_at, call_later, now, sleep, sleep_until};
