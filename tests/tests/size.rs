@@ -4,14 +4,15 @@ use checks::{code_lines, count_code_lines, crates_dir, size_report};
 
 /// The most code lines each stage's runtime may have: growing past it
 /// should be a decision, made here, not a drift. DESIGN's budgets are 210,
-/// 380 and 790; issue 9 (one block per task, exact timers, the coop
-/// budget, `live`) took the stages past them, and these hold them where
-/// that left them until the lines are found elsewhere.
+/// 380, 790 and 880; issues 9 and 10 (one block per task, exact timers,
+/// the coop budget, `live`, timer slack; interval and cancellation) took
+/// the stages past them, and these hold them where that left them until
+/// the lines are found elsewhere.
 const BUDGETS: &[(&str, usize)] = &[
     ("step01_tasks", 235),
     ("step02_sleep", 423),
     ("step03_select", 853),
-    ("step04_periodic", 880),
+    ("step04_periodic", 965),
 ];
 
 #[test]
