@@ -69,7 +69,9 @@ fn a_task_awaiting_another_can_be_cancelled_and_the_other_goes_on() {
             sleep(Duration::from_millis(10)).await;
             child_finished.set(true);
         });
-        let parent = spawn(async move { child.await });
+        let parent = spawn(async move {
+            child.await;
+        });
         yield_now().await;
         // The parent is dropped, and with it its handle on the child: the
         // child is detached, not cancelled, and still runs to its end.
