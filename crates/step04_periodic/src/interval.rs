@@ -99,7 +99,10 @@ fn arm(
     let next = Periodic(Rc::clone(&periodic.0));
     let timer = call_at(at, move || {
         callback.borrow_mut()();
-        arm(at + period, period, callback, &next);
+        // Unless the callback cancelled the series, which took this timer.
+        if next.0.take().is_some() {
+            arm(at + period, period, callback, &next);
+        }
     });
     periodic.0.set(Some(timer));
 }

@@ -189,8 +189,9 @@ impl<T: 'static> JoinHandle<T> {
     /// Cancels the task, as asyncio's `Task.cancel` and smol's
     /// `Task::cancel` do: its next step, on the loop's next pass, drops its
     /// future where it waits instead of polling it, and what it held
-    /// (timers, fds, other tasks' handles) is released by destructors. Resolves to `None`, or to
-    /// the task's output if it had finished first.
+    /// (timers, fds, other tasks' handles) is released by destructors.
+    /// Resolves to `None`, or to the task's output if it had finished
+    /// first.
     pub fn cancel(self) -> impl Future<Output = Option<T>> {
         let (slot, id) = self.0.cancel();
         let asked = EventLoop::with(|event_loop| {

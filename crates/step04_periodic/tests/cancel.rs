@@ -8,8 +8,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use step04_periodic::{
-    JoinHandle, Live, Runtime, TcpListener, TcpStream, live, sleep, spawn,
-    yield_now,
+    JoinHandle, Live, Periodic, Runtime, TcpListener, TcpStream, call_every,
+    live, sleep, spawn, yield_now,
 };
 
 #[test]
@@ -95,4 +95,24 @@ fn a_task_cancelled_before_its_first_step_never_runs() {
     // As in asyncio: its first step finds it cancelled, and drops it.
     assert!(!polled.get());
     assert_eq!(output, None);
+}
+
+#[test]
+fn a_periodic_callback_can_cancel_its_own_series() {
+    let calls = Rc::new(Cell::new(0));
+    let own: Rc<RefCell<Option<Periodic>>> = Rc::default();
+    let (callback_calls, callback_own) = (Rc::clone(&calls), Rc::clone(&own));
+    let left = Runtime::virtual_time().run(async move {
+        let every = call_every(Duration::from_millis(10), move || {
+            callback_calls.set(callback_calls.get() + 1);
+            if callback_calls.get() == 3 {
+                callback_own.borrow().as_ref().unwrap().cancel();
+            }
+        });
+        *own.borrow_mut() = Some(every);
+        sleep(Duration::from_millis(100)).await;
+        live()
+    });
+    assert_eq!(calls.get(), 3, "cancelled from inside its third call");
+    assert_eq!(left.timers, 0, "no next tick was armed");
 }
