@@ -74,10 +74,8 @@ impl<F: Future> Runnable for TaskCell<F> {
     }
 
     fn drop_future(&self) {
-        let mut stage = self.stage.borrow_mut();
-        if let Stage::Running(_) = &mut *stage {
-            *stage = Stage::Done(None);
-        }
+        // Only a task still in the loop's slab gets here: it is running.
+        *self.stage.borrow_mut() = Stage::Done(None);
     }
 }
 // ANCHOR_END: Runnable

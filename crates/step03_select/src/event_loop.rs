@@ -166,10 +166,9 @@ impl EventLoop {
         // next timer is due; else for as long as it takes a socket or a
         // thread to wake us.
         let next = self.timers.borrow().keys().next().map(|&(at, _)| at);
-        let timeout = match next {
-            _ if !self.ready.borrow().is_empty() => Some(Duration::ZERO),
-            Some(at) => Some(at.saturating_sub(self.clock.now())),
-            None => None,
+        let timeout = match self.ready.borrow().is_empty() {
+            true => next.map(|at| at.saturating_sub(self.clock.now())),
+            false => Some(Duration::ZERO),
         };
         if timeout != Some(Duration::ZERO) {
             let (n, wait) = (self.selector.watching(), Wait(timeout));
@@ -178,10 +177,7 @@ impl EventLoop {
         }
         let ready = self.clock.wait(timeout, &self.selector);
         for Registration { task, interest, waker, .. } in ready.registrations {
-            self.trace(
-                "ready",
-                format_args!("t{} {interest}", task.unwrap_or(0)),
-            );
+            self.trace("ready", format_args!("t{task} {interest}"));
             waker.wake();
         }
         if ready.pipe {

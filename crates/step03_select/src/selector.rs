@@ -32,7 +32,7 @@ pub(crate) struct Registration {
     pub fd: RawFd,
     pub interest: Interest,
     /// The task that registered, for the trace: fd numbers vary by run.
-    pub task: Option<u64>,
+    pub task: u64,
     pub waker: Waker,
 }
 // ANCHOR_END: Registration
@@ -98,26 +98,28 @@ pub(crate) struct Selector {
 }
 // ANCHOR_END: Selector
 
-impl Selector {
+impl Default for Selector {
     /// A selector, with the `Remote` that wakes it from other threads.
-    pub fn new() -> io::Result<Selector> {
+    fn default() -> Self {
         // A socket pair, as asyncio uses, both ends non-blocking.
         let kind = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
         let (mut fds, unix) = ([0; 2], libc::AF_UNIX);
         // SAFETY: socketpair writes two new fds into `fds`, or returns -1.
         if unsafe { libc::socketpair(unix, kind, 0, fds.as_mut_ptr()) } < 0 {
-            return Err(io::Error::last_os_error());
+            panic!("no wake pipe: {}", io::Error::last_os_error());
         }
         // SAFETY: the two fds were just opened, and nothing else owns them.
         let [reader, writer] =
             fds.map(|fd| unsafe { UnixStream::from_raw_fd(fd) });
-        check_fd(reader.as_raw_fd())?;
+        check_fd(reader.as_raw_fd()).expect("a wake pipe select can watch");
         let remote = Arc::new(Remote { queue: Mutex::default(), pipe: writer });
         let (registrations, registered) = (RefCell::default(), Cell::default());
         let (pipe, slack) = (reader, Cell::default());
-        Ok(Selector { registrations, registered, pipe, remote, slack })
+        Selector { registrations, registered, pipe, remote, slack }
     }
+}
 
+impl Selector {
     /// How many fds a `select` watches now, the wake pipe included.
     pub fn watching(&self) -> usize {
         self.registrations.borrow().len() + 1
@@ -130,7 +132,7 @@ impl Selector {
         &self,
         fd: RawFd,
         interest: Interest,
-        task: Option<u64>,
+        task: u64,
         waker: Waker,
     ) -> io::Result<u64> {
         check_fd(fd)?;
@@ -210,25 +212,19 @@ impl Selector {
         let ready = |fd, interest: Interest| unsafe {
             libc::FD_ISSET(fd, &sets[interest as usize])
         };
-        let mut found = self.take(ready);
-        found.pipe = ready(pipe, Interest::Read);
-        if found.pipe {
+        let pipe = ready(pipe, Interest::Read);
+        if pipe {
             // Empty the pipe: its bytes only said "look at the queue".
             let mut bytes = [0; 64];
             while let Ok(1..) = (&self.pipe).read(&mut bytes) {}
         }
-        found
+        // Taken in the order they were made, so that traces do not depend
+        // on fd numbers; once taken, they are no longer watched.
+        let mut registrations = self.registrations.borrow_mut();
+        let taken = registrations.extract_if(.., |r| ready(r.fd, r.interest));
+        Ready { registrations: taken.collect(), pipe }
     }
     // ANCHOR_END: select
-
-    /// Removes and returns the registrations `is_ready` picks, in the
-    /// order they were made, so that traces do not depend on fd numbers.
-    fn take(&self, is_ready: impl Fn(RawFd, Interest) -> bool) -> Ready {
-        let mut registrations = self.registrations.borrow_mut();
-        let taken =
-            registrations.extract_if(.., |r| is_ready(r.fd, r.interest));
-        Ready { registrations: taken.collect(), pipe: false }
-    }
 }
 
 // ANCHOR: check_fd
@@ -246,12 +242,6 @@ pub(crate) fn check_fd(fd: RawFd) -> io::Result<()> {
     Err(io::Error::new(io::ErrorKind::InvalidInput, message))
 }
 // ANCHOR_END: check_fd
-
-impl Default for Selector {
-    fn default() -> Self {
-        Selector::new().expect("a wake pipe for the event loop")
-    }
-}
 
 impl Drop for Selector {
     fn drop(&mut self) {

@@ -167,10 +167,9 @@ impl EventLoop {
         // next timer is due; else for as long as it takes a socket or a
         // thread to wake us.
         let next = self.timers.borrow().keys().next().map(|&(at, _)| at);
-        let timeout = match next {
-            _ if !self.ready.borrow().is_empty() => Some(Duration::ZERO),
-            Some(at) => Some(at.saturating_sub(self.clock.now())),
-            None => None,
+        let timeout = match self.ready.borrow().is_empty() {
+            true => next.map(|at| at.saturating_sub(self.clock.now())),
+            false => Some(Duration::ZERO),
         };
         if timeout != Some(Duration::ZERO) {
             let (n, wait) = (self.selector.watching(), Wait(timeout));
@@ -179,10 +178,7 @@ impl EventLoop {
         }
         let ready = self.clock.wait(timeout, &self.selector);
         for Registration { task, interest, waker, .. } in ready.registrations {
-            self.trace(
-                "ready",
-                format_args!("t{} {interest}", task.unwrap_or(0)),
-            );
+            self.trace("ready", format_args!("t{task} {interest}"));
             waker.wake();
         }
         if ready.pipe {
@@ -223,39 +219,30 @@ impl EventLoop {
     }
     // ANCHOR_END: run_once
 
-    // ANCHOR: drop_task
-    /// Drops the future of the task in `slot`, if it has id `id` and has
-    /// not finished, as its cancelled step would: asyncio's
-    /// `CancelledError`, thrown in at the `await` where the task waits,
-    /// becomes the drop of its future there.
-    fn drop_task(&self, slot: usize, id: u64) {
-        let task = self.tasks.borrow_mut()[slot].take_if(|t| t.header.id == id);
-        let Some(task) = task else { return };
-        self.free.borrow_mut().push(slot);
-        self.trace("drop", format_args!("t{id}"));
-        task.cell.drop_future();
-    }
-
-    /// Cancels every task still pending, in spawn order, and then those
-    /// that their destructors spawn, until none is left.
+    // ANCHOR: cancel_all
+    /// Cancels every task still pending, in spawn order (slots are reused,
+    /// so the slab's order is not), and then those that their destructors
+    /// spawn into the emptied slab, until none is left. Each drops its
+    /// future as its cancelled step would: asyncio's `CancelledError`,
+    /// thrown in at the `await` where the task waits, becomes the drop of
+    /// its future there.
     fn cancel_all(&self) {
         loop {
-            let tasks = self.tasks.borrow();
-            let mut pending: Vec<_> = (tasks.iter().enumerate())
-                .filter_map(|(slot, t)| Some((t.as_ref()?.header.id, slot)))
-                .collect();
-            drop(tasks);
+            self.free.take();
+            let mut pending: Vec<Task> =
+                self.tasks.take().into_iter().flatten().collect();
             if pending.is_empty() {
                 return;
             }
-            pending.sort();
-            for (id, slot) in pending {
-                self.trace("cancel", format_args!("t{id}"));
-                self.drop_task(slot, id);
+            pending.sort_by_key(|task| task.header.id);
+            for Task { header, cell, .. } in pending {
+                self.trace("cancel", format_args!("t{}", header.id));
+                self.trace("drop", format_args!("t{}", header.id));
+                cell.drop_future();
             }
         }
     }
-    // ANCHOR_END: drop_task
+    // ANCHOR_END: cancel_all
 
     // ANCHOR: step
     /// Polls a task once: asyncio's `Task.__step`.

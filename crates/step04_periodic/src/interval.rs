@@ -2,7 +2,7 @@
 //! does not drift, with tokio's three answers to a missed tick; and
 //! `call_every`, the same as a callback that re-arms itself.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -84,27 +84,27 @@ pub fn call_every(
     callback: impl FnMut() + 'static,
 ) -> Periodic {
     let periodic = Periodic(Rc::default());
-    arm(now() + period, period, Rc::new(RefCell::new(callback)), &periodic);
+    arm(now() + period, period, callback, Rc::clone(&periodic.0));
     periodic
 }
 
 /// Sets the timer for the tick at `at`, which runs `callback` and sets
-/// the next one.
+/// the next one, and keeps it in `timer`, for `cancel` to find. The
+/// callback moves from each timer into the next: nothing else holds it.
 fn arm(
     at: Duration,
     period: Duration,
-    callback: Rc<RefCell<dyn FnMut()>>,
-    periodic: &Periodic,
+    mut callback: impl FnMut() + 'static,
+    timer: Rc<Cell<Option<TimerHandle>>>,
 ) {
-    let next = Periodic(Rc::clone(&periodic.0));
-    let timer = call_at(at, move || {
-        callback.borrow_mut()();
+    let next = Rc::clone(&timer);
+    timer.set(Some(call_at(at, move || {
+        callback();
         // Unless the callback cancelled the series, which took this timer.
-        if next.0.take().is_some() {
-            arm(at + period, period, callback, &next);
+        if next.take().is_some() {
+            arm(at + period, period, callback, next);
         }
-    });
-    periodic.0.set(Some(timer));
+    })));
 }
 
 /// A periodic callback, to cancel by: its timer for the next tick.

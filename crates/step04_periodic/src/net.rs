@@ -59,7 +59,8 @@ impl Future for Readiness {
             (self.fd, self.interest, cx.waker().clone());
         let registered = EventLoop::with(|event_loop| {
             event_loop.trace("blocked", interest);
-            let task = event_loop.running.get();
+            // Readiness is polled only by a task's step: one is running.
+            let task = event_loop.running.get().unwrap_or_default();
             let number =
                 event_loop.selector.register(fd, interest, task, waker)?;
             event_loop.trace("watch", interest);

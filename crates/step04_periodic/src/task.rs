@@ -85,11 +85,8 @@ impl<F: Future> Runnable for TaskCell<F> {
     }
 
     fn drop_future(&self) {
-        let mut stage = self.stage.borrow_mut();
-        if let Stage::Running(_) = &mut *stage {
-            *stage = Stage::Done(None);
-        }
-        drop(stage);
+        // Only a task still in the loop's slab gets here: it is running.
+        *self.stage.borrow_mut() = Stage::Done(None);
         if let Some(waiter) = self.waiter.take() {
             waiter.wake();
         }

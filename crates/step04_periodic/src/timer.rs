@@ -36,22 +36,20 @@ impl Clock {
         timeout: Option<Duration>,
         selector: &Selector,
     ) -> Ready {
-        match self {
-            Clock::Real(_) => selector.select(timeout),
-            // Virtual time moves only when no I/O at all is ready, so look
-            // first; then jump ahead, or wait for I/O or another thread.
-            Clock::Virtual(now) => {
-                let ready = selector.select(Some(Duration::ZERO));
-                match timeout {
-                    _ if !ready.registrations.is_empty() || ready.pipe => ready,
-                    // A virtual clock jumps to the deadline itself.
-                    Some(timeout) => {
-                        now.set(now.get() + timeout);
-                        ready
-                    }
-                    None => selector.select(None),
-                }
+        let Clock::Virtual(now) = self else {
+            return selector.select(timeout);
+        };
+        // Virtual time moves only when no I/O at all is ready, so look
+        // first; then jump ahead, or wait for I/O or another thread.
+        let ready = selector.select(Some(Duration::ZERO));
+        match timeout {
+            _ if !ready.registrations.is_empty() || ready.pipe => ready,
+            // A virtual clock jumps to the deadline itself.
+            Some(timeout) => {
+                now.set(now.get() + timeout);
+                ready
             }
+            None => selector.select(None),
         }
     }
 }
