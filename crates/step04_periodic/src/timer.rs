@@ -136,8 +136,8 @@ pub async fn sleep(delay: Duration) {
 /// Waits until `deadline` on the loop's clock: asyncio's
 /// `asyncio.sleep(deadline - loop.time())`. A deadline already passed
 /// sets no timer and returns at once.
-pub async fn sleep_until(deadline: Duration) {
-    Sleep { deadline, timer: None }.await
+pub fn sleep_until(deadline: Duration) -> impl Future<Output = ()> {
+    Sleep { deadline, timer: None }
 }
 
 /// The future behind `sleep`: its first poll sets a timer that wakes the
