@@ -27,9 +27,29 @@ pub fn stages() -> Vec<PathBuf> {
 /// Code lines of a stage's runtime: lines in `src/` that are not blank and
 /// not comments only, leaving out the demo binary `src/main.rs`.
 pub fn code_lines(stage: &Path) -> usize {
+    io_lines(stage) + core_lines(stage)
+}
+
+/// The files of a stage that do what Python's `selectors` and `socket`
+/// modules do for asyncio: the selector and the sockets.
+const IO_FILES: [&str; 2] = ["selector.rs", "net.rs"];
+
+/// Code lines of the selector and the sockets.
+pub fn io_lines(stage: &Path) -> usize {
+    lines_where(stage, |name| IO_FILES.contains(&name))
+}
+
+/// Code lines of the asyncio core: the loop, tasks, timers, interval and
+/// gather, everything but the selector, the sockets and the demo.
+pub fn core_lines(stage: &Path) -> usize {
+    lines_where(stage, |name| name != "main.rs" && !IO_FILES.contains(&name))
+}
+
+/// Code lines of the files in a stage's `src/` whose names `pick` takes.
+fn lines_where(stage: &Path, pick: impl Fn(&str) -> bool) -> usize {
     rust_files(&stage.join("src"))
         .iter()
-        .filter(|file| file.file_name().is_some_and(|name| name != "main.rs"))
+        .filter(|file| pick(&file.file_name().unwrap().to_string_lossy()))
         .map(|file| count_code_lines(&fs::read_to_string(file).unwrap()))
         .sum()
 }
@@ -59,12 +79,16 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// A table of each stage's size, for `cargo run -p checks`.
+/// A table of each stage's size, for `cargo run -p checks`: in all, and
+/// split into the asyncio core and the selector and sockets.
 pub fn size_report() -> String {
-    let mut report = String::from("stage              code lines\n");
+    let mut report = String::from(
+        "stage              code lines   core   selector+sockets\n",
+    );
     for stage in stages() {
         let name = stage.file_name().unwrap().to_string_lossy().into_owned();
-        report += &format!("{name:<18} {:>10}\n", code_lines(&stage));
+        let (core, io) = (core_lines(&stage), io_lines(&stage));
+        report += &format!("{name:<18} {:>10} {core:>6} {io:>18}\n", core + io);
     }
     report
 }

@@ -1,18 +1,23 @@
 //! Each stage stays small enough to read in one sitting.
 
-use checks::{code_lines, count_code_lines, crates_dir, size_report};
+use checks::{
+    code_lines, core_lines, count_code_lines, crates_dir, io_lines, size_report,
+};
 
 /// The most code lines each stage's runtime may have: growing past it
 /// should be a decision, made here, not a drift. DESIGN's budgets are 210,
-/// 380, 790 and 880; issues 9 and 10 (one block per task, exact timers,
-/// the coop budget, `live`, timer slack; interval and cancellation) took
-/// the stages past them, and these hold them where that left them until
-/// the lines are found elsewhere.
+/// 380, 790, 880 and 960; issues 9 and 10 (one block per task, exact
+/// timers, the coop budget, `live`, timer slack; interval and
+/// cancellation) took the stages past them, and issue 11's gather (a
+/// waker per child, `try_gather`, the `gather!` macro, `timeout`) took 134
+/// lines where 80 were planned. These hold the stages where that left
+/// them until the lines are found elsewhere.
 const BUDGETS: &[(&str, usize)] = &[
     ("step01_tasks", 227),
     ("step02_sleep", 414),
     ("step03_select", 815),
     ("step04_periodic", 940),
+    ("step05_gather", 1074),
 ];
 
 #[test]
@@ -39,5 +44,17 @@ fn the_report_lists_every_stage() {
     assert!(
         report.lines().any(|line| line.starts_with("step01_tasks")),
         "{report}"
+    );
+}
+
+#[test]
+fn the_selector_and_sockets_are_counted_apart_from_the_core() {
+    let stage = |name| crates_dir().join(name);
+    assert_eq!(io_lines(&stage("step02_sleep")), 0, "no sockets yet");
+    let io = io_lines(&stage("step03_select"));
+    assert!(io > 100, "select(2) and TCP are in step03: {io}");
+    assert_eq!(
+        code_lines(&stage("step03_select")),
+        core_lines(&stage("step03_select")) + io
     );
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 mod runtimes;
 
-pub use runtimes::{Smol, Step01, Step02, Step03, Step04, Tokio};
+pub use runtimes::{Smol, Step01, Step02, Step03, Step04, Step05, Tokio};
 
 /// What a workload needs from a runtime: a way to run a main future, to
 /// spawn a task and await its result, and to yield.
@@ -59,6 +59,15 @@ pub trait Ticks: Net {
     fn interval(period: Duration) -> impl Future<Output = Self::Interval>;
     /// Waits for the interval's next tick.
     fn tick(interval: &mut Self::Interval) -> impl Future<Output = ()>;
+}
+
+/// A runtime that can run many tasks and collect all their outputs.
+pub trait Gathers: Ticks {
+    /// Spawns each of `tasks` and gives all their outputs, in the order of
+    /// `tasks`, the way this runtime would have it done.
+    fn gather<T: 'static>(
+        tasks: Vec<impl Future<Output = T> + 'static>,
+    ) -> impl Future<Output = Vec<T>>;
 }
 
 /// One figure a run reports: a name, a value, and its unit.
@@ -257,6 +266,35 @@ pub fn interval<R: Ticks>() -> Vec<Figure> {
         ("late", ms(late[late.len() - 1]), "ms max"),
         ("cpu", ms(cpu), "ms"),
     ]
+}
+
+/// A hundred thousand tasks, each sleeping 10 ms, gathered: the cost of
+/// spawning, timing and collecting them, since the waiting is 10 ms.
+pub fn gather<R: Gathers>() -> Vec<Figure> {
+    const TASKS: usize = 100_000;
+    let (cpu, start) = (cpu_time(), Instant::now());
+    let outputs = R::block_on(async {
+        let tasks = (0..TASKS).map(|i| async move {
+            R::sleep(Duration::from_millis(10)).await;
+            i
+        });
+        R::gather(tasks.collect()).await
+    });
+    let (wall, cpu) = (start.elapsed(), cpu_time() - cpu);
+    assert!(outputs.into_iter().eq(0..TASKS), "every output, in order");
+    vec![
+        ("wall", ms(wall), "ms"),
+        ("cpu", ms(cpu), "ms"),
+        ("memory", peak_memory_mib(), "MiB"),
+    ]
+}
+
+/// Runs the workload named `name`, for a runtime that gathers.
+pub fn run_with_gather<R: Gathers>(name: &str) -> Option<Vec<Figure>> {
+    match name {
+        "gather" => Some(gather::<R>()),
+        _ => run_with_ticks::<R>(name),
+    }
 }
 
 /// Runs the workload named `name`, for a runtime with periodic timers.

@@ -10,14 +10,14 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// The runtimes, by binary name; the last two are the peers.
-const RUNTIMES: [&str; 6] =
-    ["step01", "step02", "step03", "step04", "tokio", "smol"];
+const RUNTIMES: [&str; 7] =
+    ["step01", "step02", "step03", "step04", "step05", "tokio", "smol"];
 const PEERS: [&str; 2] = ["tokio", "smol"];
 
 /// Every workload, in the order the table shows them.
-const WORKLOADS: [&str; 10] = [
+const WORKLOADS: [&str; 11] = [
     "spawn", "yield", "timers", "light", "idle", "interval", "echo1", "echo10",
-    "echo100", "echo500",
+    "echo100", "echo500", "gather",
 ];
 
 fn main() {

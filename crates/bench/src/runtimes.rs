@@ -6,7 +6,7 @@ use std::time::Duration;
 use std::io;
 use std::net::SocketAddr;
 
-use crate::{Net, Runtime, Ticks, Timers};
+use crate::{Gathers, Net, Runtime, Ticks, Timers};
 
 /// Each stage of tiny-asyncio behind `Runtime`: the same calls, from the
 /// stage's own crate.
@@ -50,6 +50,11 @@ tiny_runtime!(
     Step04, step04_periodic
 );
 
+tiny_runtime!(
+    /// tiny-asyncio, stage 5: and gather.
+    Step05, step05_gather
+);
+
 /// `sleep` for each stage that has timers.
 macro_rules! tiny_timers {
     ($($name:ident, $stage:ident);*) => {$(
@@ -61,7 +66,10 @@ macro_rules! tiny_timers {
     )*};
 }
 
-tiny_timers!(Step02, step02_sleep; Step03, step03_select; Step04, step04_periodic);
+tiny_timers!(
+    Step02, step02_sleep; Step03, step03_select; Step04, step04_periodic;
+    Step05, step05_gather
+);
 
 /// Sockets for each stage that has them.
 macro_rules! tiny_net {
@@ -102,17 +110,36 @@ macro_rules! tiny_net {
     )*};
 }
 
-tiny_net!(Step03, step03_select; Step04, step04_periodic);
+tiny_net!(
+    Step03, step03_select; Step04, step04_periodic; Step05, step05_gather
+);
 
-impl Ticks for Step04 {
-    type Interval = step04_periodic::Interval;
-    async fn interval(period: Duration) -> Self::Interval {
-        let mut interval = step04_periodic::interval(period);
-        interval.tick().await;
-        interval
-    }
-    async fn tick(interval: &mut Self::Interval) {
-        interval.tick().await;
+/// Periodic timers for each stage that has them.
+macro_rules! tiny_ticks {
+    ($($name:ident, $stage:ident);*) => {$(
+        impl Ticks for $name {
+            type Interval = $stage::Interval;
+            async fn interval(period: Duration) -> Self::Interval {
+                let mut interval = $stage::interval(period);
+                interval.tick().await;
+                interval
+            }
+            async fn tick(interval: &mut Self::Interval) {
+                interval.tick().await;
+            }
+        }
+    )*};
+}
+
+tiny_ticks!(Step04, step04_periodic; Step05, step05_gather);
+
+impl Gathers for Step05 {
+    /// The tasks' handles, gathered.
+    async fn gather<T: 'static>(
+        tasks: Vec<impl Future<Output = T> + 'static>,
+    ) -> Vec<T> {
+        let handles = tasks.into_iter().map(step05_gather::spawn).collect();
+        step05_gather::gather(handles).await
     }
 }
 
@@ -157,6 +184,26 @@ impl Ticks for Tokio {
     }
     async fn tick(interval: &mut Self::Interval) {
         interval.tick().await;
+    }
+}
+
+impl Gathers for Tokio {
+    /// A `JoinSet`, tokio's way to collect many tasks; each output comes
+    /// with its index, as a `JoinSet` gives them in the order they finish.
+    async fn gather<T: 'static>(
+        tasks: Vec<impl Future<Output = T> + 'static>,
+    ) -> Vec<T> {
+        let mut set = tokio::task::JoinSet::new();
+        let count = tasks.len();
+        for (index, task) in tasks.into_iter().enumerate() {
+            set.spawn_local(async move { (index, task.await) });
+        }
+        let mut outputs: Vec<Option<T>> = (0..count).map(|_| None).collect();
+        while let Some(done) = set.join_next().await {
+            let (index, output) = done.expect("the task did not panic");
+            outputs[index] = Some(output);
+        }
+        outputs.into_iter().map(|output| output.expect("every one")).collect()
     }
 }
 
@@ -248,6 +295,22 @@ impl Ticks for Smol {
     }
     async fn tick(interval: &mut Self::Interval) {
         smol::stream::StreamExt::next(interval).await;
+    }
+}
+
+impl Gathers for Smol {
+    /// Each task's handle awaited in turn, as smol's own examples do: the
+    /// tasks all run meanwhile, and a finished one's handle is ready at
+    /// once.
+    async fn gather<T: 'static>(
+        tasks: Vec<impl Future<Output = T> + 'static>,
+    ) -> Vec<T> {
+        let handles: Vec<_> = tasks.into_iter().map(Self::spawn).collect();
+        let mut outputs = Vec::with_capacity(handles.len());
+        for handle in handles {
+            outputs.push(handle.await);
+        }
+        outputs
     }
 }
 

@@ -3,7 +3,7 @@
 //! test's: these only check that the benchmark still measures something.)
 
 use bench::{
-    Figure, Smol, Step01, Step02, Step03, Step04, TASK_WORKLOADS,
+    Figure, Smol, Step01, Step02, Step03, Step04, Step05, TASK_WORKLOADS,
     TIMER_WORKLOADS, Tokio,
 };
 
@@ -62,17 +62,29 @@ fn step04_runs_every_workload() {
     }
 }
 
+/// The workloads for a runtime that gathers.
+const WITH_GATHER: [&str; 8] = [
+    "spawn", "yield", "timers", "light", "idle", "interval", "echo10", "gather",
+];
+
+#[test]
+fn step05_runs_every_workload() {
+    for workload in WITH_GATHER {
+        check("step05", workload, bench::run_with_gather::<Step05>(workload));
+    }
+}
+
 #[test]
 fn tokio_runs_every_workload() {
-    for workload in WITH_TICKS {
-        check("tokio", workload, bench::run_with_ticks::<Tokio>(workload));
+    for workload in WITH_GATHER {
+        check("tokio", workload, bench::run_with_gather::<Tokio>(workload));
     }
 }
 
 #[test]
 fn smol_runs_every_workload() {
-    for workload in WITH_TICKS {
-        check("smol", workload, bench::run_with_ticks::<Smol>(workload));
+    for workload in WITH_GATHER {
+        check("smol", workload, bench::run_with_gather::<Smol>(workload));
     }
 }
 

@@ -1,4 +1,4 @@
 //! smol's LocalExecutor on every workload.
 fn main() {
-    bench::main(bench::run_with_ticks::<bench::Smol>);
+    bench::main(bench::run_with_gather::<bench::Smol>);
 }

@@ -1,0 +1,188 @@
+//! Many futures at once inside one task: `gather`, which gives every
+//! output in argument order; `try_gather`, which stops at the first
+//! error; the `gather!` macro, for futures of different types; and
+//! `timeout`, asyncio's `wait_for`.
+
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+use std::{convert::Infallible, fmt, future::poll_fn, mem, pin::pin};
+
+use crate::event_loop::EventLoop;
+use crate::timer::sleep;
+
+// ANCHOR: ChildWaker
+/// The children of a gather that were woken and are not yet polled, each
+/// once, in the order they were woken; whether each is among them; and the
+/// waker of the task the gather runs in.
+#[derive(Default)]
+struct Woken(Mutex<(Vec<usize>, Vec<bool>, Option<Waker>)>);
+
+/// The waker of one child of a gather: it notes the child's index, then
+/// wakes the task.
+struct ChildWaker {
+    index: usize,
+    woken: Arc<Woken>,
+}
+
+impl Wake for ChildWaker {
+    fn wake(self: Arc<Self>) {
+        let mut woken = self.woken.0.lock().unwrap();
+        let (queue, queued, task) = &mut *woken;
+        // A child already in the list has woken the task already.
+        if !mem::replace(&mut queued[self.index], true) {
+            queue.push(self.index);
+            // Woken with the lock let go, as a waker may run any code.
+            let task = task.clone();
+            drop(woken);
+            task.into_iter().for_each(Waker::wake);
+        }
+    }
+}
+// ANCHOR_END: ChildWaker
+
+// ANCHOR: join
+/// Runs `futures` inside this task until all have finished, or until
+/// `done` makes an error of an output; returns what `done` made of each
+/// output, in argument order. Each child has a waker of its own, so that
+/// a wake polls only the child it is for.
+async fn join<F: Future, T, E>(
+    futures: Vec<F>,
+    done: impl Fn(F::Output) -> Result<T, E>,
+) -> Result<Vec<T>, E> {
+    let (mut left, woken) = (futures.len(), Arc::<Woken>::default());
+    let number = EventLoop::with(|event_loop| {
+        let number = event_loop.gathers.get() + 1;
+        event_loop.gathers.set(number);
+        event_loop.trace("gather", format_args!("g{number}: {left} futures"));
+        number
+    })
+    .unwrap_or_default();
+    let mut futures: Vec<_> =
+        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    let mut outputs: Vec<_> = (0..left).map(|_| None).collect();
+    let wakers: Vec<_> = (0..left)
+        .map(|index| ChildWaker { index, woken: Arc::clone(&woken) })
+        .map(|waker| Waker::from(Arc::new(waker)))
+        .collect();
+    // Every child is woken to begin with: each is polled once.
+    *woken.0.lock().unwrap() = ((0..left).collect(), vec![true; left], None);
+    poll_fn(|cx| {
+        // Taken out of the lock, as a child may wake itself as it is polled.
+        let batch = {
+            let (queue, queued, task) = &mut *woken.0.lock().unwrap();
+            *task = Some(cx.waker().clone());
+            queue.iter().for_each(|&index| queued[index] = false);
+            mem::take(queue)
+        };
+        for index in batch {
+            let Some(future) = &mut futures[index] else { continue };
+            let poll =
+                future.as_mut().poll(&mut Context::from_waker(&wakers[index]));
+            let what = if poll.is_ready() { "done" } else { "pending" };
+            EventLoop::with(|l| {
+                l.trace("child", format_args!("g{number}[{index}] {what}"))
+            });
+            if let Poll::Ready(output) = poll {
+                (futures[index], left) = (None, left - 1);
+                outputs[index] = Some(done(output)?);
+            }
+        }
+        if left == 0 { Poll::Ready(Ok(())) } else { Poll::Pending }
+    })
+    .await?;
+    Ok(outputs.into_iter().flatten().collect())
+}
+// ANCHOR_END: join
+
+// ANCHOR: gather
+/// Runs `futures` concurrently in this task, and gives their outputs in
+/// the order of `futures`, whatever order they finish in: asyncio's
+/// `gather`. A child's `Result` is its output like any other, as with
+/// asyncio's `return_exceptions=True`.
+pub async fn gather<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let Ok(outputs) = join(futures, Ok::<_, Infallible>).await;
+    outputs
+}
+
+/// Like [`gather`], over futures that may fail: the first error is
+/// returned at once, and the children still running are dropped, so
+/// cancelled, as asyncio's `TaskGroup` does.
+pub async fn try_gather<T, E, F>(futures: Vec<F>) -> Result<Vec<T>, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    join(futures, |output| output).await
+}
+// ANCHOR_END: gather
+
+// ANCHOR: gather_macro
+/// [`gather`] over futures of different types: `gather!(a, b, c).await`
+/// gives the tuple of their outputs, in argument order.
+#[macro_export]
+macro_rules! gather {
+    () => { async {} };
+    ($($future:expr),+ $(,)?) => { $crate::gather!(@ [] [] $($future,)*) };
+    // Each future is paired with a `_` for each one before it, to find its
+    // slot in the tuple by: `let (_, _, slot, ..) = &slots;`.
+    (@ [$($done:tt)*] [$($skip:tt)*] $future:expr, $($rest:tt)*) => {
+        $crate::gather!(
+            @ [$($done)* ([$($skip)*] $future)] [$($skip)* _] $($rest)*
+        )
+    };
+    (@ [$(([$($skip:tt)*] $future:expr))*] $all:tt) => {
+        // Full paths, not `use`: an import here would be seen by the
+        // caller's expressions too.
+        async {
+            // Each future's slot: the future, and then its output.
+            let slots = ($((
+                ::std::cell::Cell::new(::std::option::Option::Some($future)),
+                ::std::cell::Cell::new(::std::option::Option::None),
+            ),)*);
+            let children: ::std::vec::Vec<::std::pin::Pin<::std::boxed::Box<
+                dyn ::std::future::Future<Output = ()> + '_,
+            >>> = ::std::vec![$({
+                let ($($skip,)* (future, output), ..) = &slots;
+                ::std::boxed::Box::pin(async {
+                    output.set(::std::option::Option::Some(
+                        future.take().unwrap().await,
+                    ))
+                })
+            }),*];
+            $crate::gather(children).await;
+            ($({
+                let ($($skip,)* (_, output), ..) = &slots;
+                output.take().unwrap()
+            },)*)
+        }
+    };
+}
+// ANCHOR_END: gather_macro
+
+// ANCHOR: timeout
+/// Awaits `future` for at most `delay`: asyncio's `wait_for`. If time is
+/// up first, `future` is dropped, so cancelled, before this returns.
+pub async fn timeout<F: Future>(
+    delay: Duration,
+    future: F,
+) -> Result<F::Output, Elapsed> {
+    let (mut future, mut timer) = (pin!(future), pin!(sleep(delay)));
+    poll_fn(|cx| match future.as_mut().poll(cx) {
+        Poll::Ready(output) => Poll::Ready(Ok(output)),
+        Poll::Pending => timer.as_mut().poll(cx).map(|()| Err(Elapsed)),
+    })
+    .await
+}
+
+/// The error of a [`timeout`] whose time ran out.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Elapsed;
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("the timeout elapsed before the future finished")
+    }
+}
+
+impl std::error::Error for Elapsed {}
+// ANCHOR_END: timeout

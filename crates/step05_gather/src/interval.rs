@@ -1,0 +1,121 @@
+//! Periodic work: `interval`, which ticks on absolute deadlines and so
+//! does not drift, with tokio's three answers to a missed tick; and
+//! `call_every`, the same as a callback that re-arms itself.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::event_loop::EventLoop;
+use crate::timer::{Millis, TimerHandle, call_at, now, sleep_until};
+
+// ANCHOR: MissedTickBehavior
+/// What an [`Interval`] does when a tick comes too late to keep its
+/// schedule: tokio's `MissedTickBehavior`, with tokio's names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MissedTickBehavior {
+    /// Catch up: the missed ticks come at once, back to back, until the
+    /// schedule is kept again.
+    #[default]
+    Burst,
+    /// Start the schedule again from now: one period after the late tick.
+    Delay,
+    /// Leave out the missed ticks: the next is the next deadline of the
+    /// original schedule that is still ahead.
+    Skip,
+}
+// ANCHOR_END: MissedTickBehavior
+
+/// How late a tick may be and still count as on time, as in tokio: on a
+/// real clock every tick is a little late, and `Delay` would drift by it.
+const ON_TIME: Duration = Duration::from_millis(5);
+
+// ANCHOR: Interval
+/// Ticks every `period`, at `start + n * period` on the loop's clock,
+/// however long the work between ticks takes.
+pub struct Interval {
+    next: Duration,
+    period: Duration,
+    missed: MissedTickBehavior,
+}
+
+/// An [`Interval`] whose first tick completes at once, as tokio's does.
+/// Panics if `period` is zero, or outside [`run`](crate::run).
+pub fn interval(period: Duration) -> Interval {
+    assert!(!period.is_zero(), "interval() needs a period above zero");
+    Interval { next: now(), period, missed: MissedTickBehavior::Burst }
+}
+
+impl Interval {
+    /// Waits for the next tick; returns the deadline it was due at.
+    pub async fn tick(&mut self) -> Duration {
+        let due = self.next;
+        sleep_until(due).await;
+        let (now, period) = (now(), self.period);
+        self.next = match self.missed {
+            _ if now <= due + ON_TIME => due + period,
+            MissedTickBehavior::Burst => due + period,
+            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Skip => {
+                let behind = (now - due).as_nanos() % period.as_nanos();
+                now + period - Duration::from_nanos(behind as u64)
+            }
+        };
+        EventLoop::with(|l| {
+            l.trace("tick", format_args!("due {}", Millis(due)))
+        });
+        due
+    }
+
+    /// Sets what happens when a tick comes too late.
+    pub fn set_missed_tick_behavior(&mut self, missed: MissedTickBehavior) {
+        self.missed = missed;
+    }
+}
+// ANCHOR_END: Interval
+
+// ANCHOR: call_every
+/// Runs `callback` every `period`, first at `now() + period`, on absolute
+/// deadlines, until [`Periodic::cancel`]: asyncio's way, a callback that
+/// sets its own next timer with `call_at`. Named after what it does, as
+/// asyncio has no name for it.
+pub fn call_every(
+    period: Duration,
+    callback: impl FnMut() + 'static,
+) -> Periodic {
+    let periodic = Periodic(Rc::default());
+    arm(now() + period, period, callback, Rc::clone(&periodic.0));
+    periodic
+}
+
+/// Sets the timer for the tick at `at`, which runs `callback` and sets
+/// the next one, and keeps it in `timer`, for `cancel` to find. The
+/// callback moves from each timer into the next: nothing else holds it.
+fn arm(
+    at: Duration,
+    period: Duration,
+    mut callback: impl FnMut() + 'static,
+    timer: Rc<Cell<Option<TimerHandle>>>,
+) {
+    let next = Rc::clone(&timer);
+    timer.set(Some(call_at(at, move || {
+        callback();
+        // Unless the callback cancelled the series, which took this timer.
+        if next.take().is_some() {
+            arm(at + period, period, callback, next);
+        }
+    })));
+}
+
+/// A periodic callback, to cancel by: its timer for the next tick.
+pub struct Periodic(Rc<Cell<Option<TimerHandle>>>);
+
+impl Periodic {
+    /// Cancels the next tick, and so all of them.
+    pub fn cancel(&self) {
+        if let Some(timer) = self.0.take() {
+            timer.cancel();
+        }
+    }
+}
+// ANCHOR_END: call_every

@@ -1,0 +1,260 @@
+//! TCP over non-blocking sockets: try the call; if it would block, wait
+//! until `select` says the socket is ready, and try again.
+
+use std::io::{self, Read, Write};
+use std::net::{self, Shutdown, SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::task::{Context, Poll};
+use std::{mem, pin::Pin, ptr};
+
+use crate::event_loop::EventLoop;
+use crate::selector::{Interest, check_fd};
+use crate::task::yield_now;
+
+// ANCHOR: io_ready
+/// Runs `op` until it no longer would block. Each time it would, the task
+/// waits until `select` finds `fd` ready for `interest`. Readiness is only
+/// a hint (another reader may get there first), hence the loop.
+async fn io_ready<T>(
+    fd: RawFd,
+    interest: Interest,
+    mut op: impl FnMut() -> io::Result<T>,
+) -> io::Result<T> {
+    loop {
+        // A task whose sockets are always ready would never be Pending,
+        // and the others would never run: past its budget, it yields.
+        if EventLoop::with(EventLoop::spend_budget) == Some(false) {
+            yield_now().await;
+        }
+        match op() {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                Readiness { fd, interest, registration: None }.await?;
+            }
+            result => return result,
+        }
+    }
+}
+// ANCHOR_END: io_ready
+
+// ANCHOR: Readiness
+/// A leaf future that `select` completes: its first poll registers `fd`
+/// with the selector and returns Pending; the selector wakes the task once
+/// `fd` is ready. Dropped first, it takes its registration back.
+struct Readiness {
+    fd: RawFd,
+    interest: Interest,
+    registration: Option<u64>,
+}
+
+impl Future for Readiness {
+    type Output = io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context) -> Poll<Self::Output> {
+        if self.registration.is_some() {
+            // Woken: the fd is ready, or it was a spurious wake. Either way
+            // the caller tries its call again, and will learn which.
+            return Poll::Ready(Ok(()));
+        }
+        let (fd, interest, waker) =
+            (self.fd, self.interest, cx.waker().clone());
+        let registered = EventLoop::with(|event_loop| {
+            event_loop.trace("blocked", interest);
+            // Readiness is polled only by a task's step: one is running.
+            let task = event_loop.running.get().unwrap_or_default();
+            let number =
+                event_loop.selector.register(fd, interest, task, waker)?;
+            event_loop.trace("watch", interest);
+            io::Result::Ok(number)
+        });
+        self.registration =
+            Some(registered.expect("socket I/O outside run()")?);
+        Poll::Pending
+    }
+}
+
+impl Drop for Readiness {
+    fn drop(&mut self) {
+        let Some(number) = self.registration else { return };
+        EventLoop::with(|event_loop| {
+            if let Some(gone) = event_loop.selector.deregister(number) {
+                event_loop.trace("unwatch", gone.interest);
+            }
+        });
+    }
+}
+// ANCHOR_END: Readiness
+
+// ANCHOR: TcpListener
+/// A socket that accepts TCP connections.
+pub struct TcpListener(net::TcpListener);
+
+impl TcpListener {
+    /// Listens on `addr`; port 0 picks a free port.
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let listener = net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener(listener))
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.local_addr()
+    }
+
+    /// Waits for the next connection.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let fd = self.0.as_raw_fd();
+        let (stream, peer) =
+            io_ready(fd, Interest::Read, || self.0.accept()).await?;
+        // Refused now, not at its first wait: select could never watch it.
+        // Dropped, it is closed, and the client sees the connection end.
+        check_fd(stream.as_raw_fd())?;
+        stream.set_nonblocking(true)?;
+        EventLoop::with(|event_loop| event_loop.trace("accept", ""));
+        Ok((TcpStream(stream), peer))
+    }
+}
+// ANCHOR_END: TcpListener
+
+// ANCHOR: TcpStream
+/// A TCP connection. Its methods take `&self`, so one task can read while
+/// another writes.
+pub struct TcpStream(net::TcpStream);
+
+impl TcpStream {
+    /// Reads into `buf`; `Ok(0)` means the peer closed its side (EOF).
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = || (&self.0).read(buf);
+        traced("read", io_ready(self.fd(), Interest::Read, read).await)
+    }
+
+    /// Writes some of `buf`, perhaps not all: returns how much.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        let write = || (&self.0).write(buf);
+        traced("write", io_ready(self.fd(), Interest::Write, write).await)
+    }
+    // ANCHOR_END: TcpStream
+
+    /// Writes all of `buf`, however many writes it takes.
+    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills `buf`, however many reads it takes; fails at EOF.
+    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns Nagle's algorithm off (`true`), so small writes go at once.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.0.set_nodelay(nodelay)
+    }
+
+    /// Closes the read side, the write side, or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.0.shutdown(how)
+    }
+
+    /// The address of the other end.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.0.peer_addr()
+    }
+
+    fn fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+
+    // ANCHOR: connect
+    /// Connects to `addr` without blocking the loop: `connect(2)` on a
+    /// non-blocking socket starts the handshake and returns `EINPROGRESS`;
+    /// the socket turns writable once the handshake is over, either way.
+    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+        let (family, sockaddr, len) = sockaddr(addr);
+        let kind = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+        // SAFETY: socket(2) takes plain integers; -1 means failure.
+        let fd = unsafe { libc::socket(family, kind, 0) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: fd is a socket we just opened, and nothing else owns it.
+        let stream = TcpStream(unsafe { net::TcpStream::from_raw_fd(fd) });
+        // SAFETY: sockaddr holds a socket address of `len` bytes.
+        let started =
+            unsafe { libc::connect(fd, (&raw const sockaddr).cast(), len) };
+        let error = io::Error::last_os_error();
+        if started < 0 && error.raw_os_error() != Some(libc::EINPROGRESS) {
+            return Err(error);
+        }
+        io_ready(fd, Interest::Write, || match stream.0.take_error()? {
+            Some(error) => Err(error),
+            // Not connected yet (a wake too early): that is "would block".
+            None => match stream.0.peer_addr() {
+                Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => {
+                    Err(io::ErrorKind::WouldBlock.into())
+                }
+                other => other.map(drop),
+            },
+        })
+        .await?;
+        EventLoop::with(|event_loop| event_loop.trace("connect", ""));
+        Ok(stream)
+    }
+    // ANCHOR_END: connect
+}
+
+/// Traces how many bytes a read or write moved, or its error.
+fn traced(what: &str, result: io::Result<usize>) -> io::Result<usize> {
+    EventLoop::with(|event_loop| match &result {
+        Ok(bytes) => event_loop.trace(what, format_args!("{bytes} bytes")),
+        Err(e) => event_loop.trace(what, format_args!("error: {:?}", e.kind())),
+    });
+    result
+}
+
+/// `addr` as the C socket address that `connect(2)` takes: its family,
+/// the address, and the address's length.
+fn sockaddr(
+    addr: SocketAddr,
+) -> (libc::c_int, libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain data; all zeros is a valid value.
+    let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
+    let (family, len) = match addr {
+        SocketAddr::V4(addr) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: addr.port().to_be(),
+                sin_addr: libc::in_addr { s_addr: addr.ip().to_bits().to_be() },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sockaddr_storage is large and aligned enough to hold
+            // any socket address, this one included.
+            unsafe { ptr::write((&raw mut storage).cast(), sin) };
+            (libc::AF_INET, mem::size_of_val(&sin))
+        }
+        SocketAddr::V6(addr) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: addr.port().to_be(),
+                sin6_flowinfo: addr.flowinfo(),
+                sin6_addr: libc::in6_addr { s6_addr: addr.ip().octets() },
+                sin6_scope_id: addr.scope_id(),
+            };
+            // SAFETY: as above.
+            unsafe { ptr::write((&raw mut storage).cast(), sin6) };
+            (libc::AF_INET6, mem::size_of_val(&sin6))
+        }
+    };
+    (family, storage, len as libc::socklen_t)
+}

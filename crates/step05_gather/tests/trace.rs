@@ -1,0 +1,1109 @@
+//! The event trace of each scenario, held by a snapshot.
+//!
+//! Each test also asserts what the scenario is about, so a snapshot that
+//! was accepted by mistake cannot hide a broken behaviour.
+
+use std::cell::{Cell, RefCell};
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Poll, Waker};
+use std::thread;
+use std::time::Duration;
+
+use insta::assert_snapshot;
+use step05_gather::{
+    Elapsed, MissedTickBehavior, Runtime, TcpListener, TcpStream, call_every,
+    call_later, gather, interval, live, now, sleep, spawn, timeout, try_gather,
+    yield_now,
+};
+
+/// Runs `main` on a traced loop with a virtual clock; returns its output,
+/// or the panic that ended `run`, and the trace.
+fn traced<T: 'static>(
+    main: impl Future<Output = T> + 'static,
+) -> (thread::Result<T>, String) {
+    let trace = Rc::new(RefCell::new(String::new()));
+    let sink = Rc::clone(&trace);
+    let runtime = Runtime::virtual_time().trace(move |line| {
+        let mut sink = sink.borrow_mut();
+        sink.push_str(line);
+        sink.push('\n');
+    });
+    let output = panic::catch_unwind(AssertUnwindSafe(|| runtime.run(main)));
+    (output, trace.take())
+}
+
+/// A log that tasks write to, to check the order they ran in.
+#[derive(Clone, Default)]
+struct Log(Rc<RefCell<Vec<String>>>);
+
+impl Log {
+    fn push(&self, entry: impl Into<String>) {
+        self.0.borrow_mut().push(entry.into());
+    }
+    fn entries(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+}
+
+/// A task that logs `name` and yields, `steps` times.
+async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
+    for step in 1..=steps {
+        log.push(format!("{name}{step}"));
+        yield_now().await;
+    }
+    steps
+}
+
+#[test]
+fn single_task() {
+    let (output, trace) = traced(async { 6 * 7 });
+    assert_eq!(output.unwrap(), 42);
+    assert_snapshot!("single_task", trace);
+}
+
+#[test]
+fn three_tasks_interleave() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let a = spawn(steps(main_log.clone(), "a", 3));
+        let b = spawn(steps(main_log.clone(), "b", 3));
+        let c = spawn(steps(main_log, "c", 3));
+        a.await + b.await + c.await
+    });
+    // Fair and FIFO: each pass runs every task once, in spawn order.
+    let expected = ["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3"];
+    assert_eq!(log.entries(), expected);
+    assert_snapshot!("three_tasks_interleave", trace);
+}
+
+#[test]
+fn await_join_handle() {
+    let (output, trace) = traced(async {
+        let child = spawn(async {
+            yield_now().await;
+            "from the child"
+        });
+        child.await
+    });
+    assert_eq!(output.unwrap(), "from the child");
+    // The child's end wakes main, which then finishes on the next pass.
+    assert!(trace.contains(
+        "   3     0.0ms  t2    wake     t1\n   3     0.0ms  t2    done\n"
+    ));
+    assert_snapshot!("await_join_handle", trace);
+}
+
+#[test]
+fn spawn_inside_task() {
+    let (output, trace) = traced(async {
+        let outer = spawn(async {
+            let inner = spawn(async { 1 });
+            inner.await + 1
+        });
+        outer.await + 1
+    });
+    assert_eq!(output.unwrap(), 3);
+    assert!(trace.contains("t2    spawn    t3"));
+    assert_snapshot!("spawn_inside_task", trace);
+}
+
+#[test]
+fn panicking_task() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (output, trace) = traced(async move {
+        let bad = spawn(async {
+            yield_now().await;
+            panic!("boom");
+        });
+        let good = spawn(steps(main_log.clone(), "good", 3));
+        main_log.push(format!("good returned {}", good.await));
+        // The panic was kept for the handle: awaiting it resumes it here.
+        bad.await
+    });
+    // The panic stopped t2 only: the others ran to the end.
+    assert_eq!(log.entries(), ["good1", "good2", "good3", "good returned 3"]);
+    let panic = output.expect_err("main awaited a task that panicked");
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"boom"));
+    assert!(trace.contains("t2    panic"));
+    assert_snapshot!("panicking_task", trace);
+}
+
+#[test]
+fn yielding_loop_cannot_starve() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (output, trace) = traced(async move {
+        let stop = Rc::new(Cell::new(false));
+        let spinner_stop = Rc::clone(&stop);
+        let spinner_log = main_log.clone();
+        // Yields forever until told to stop: in a loop that polled it
+        // again at once, nothing else would ever run.
+        let spinner = spawn(async move {
+            let mut turns = 0;
+            while !spinner_stop.get() {
+                turns += 1;
+                spinner_log.push(format!("spin{turns}"));
+                yield_now().await;
+            }
+            turns
+        });
+        let worker = spawn(steps(main_log.clone(), "work", 2));
+        worker.await;
+        stop.set(true);
+        spinner.await
+    });
+    // On pass 5 the spinner runs before main, which only then stops it.
+    assert_eq!(output.unwrap(), 4);
+    let expected = ["spin1", "work1", "spin2", "work2", "spin3", "spin4"];
+    assert_eq!(log.entries(), expected);
+    assert_snapshot!("yielding_loop_cannot_starve", trace);
+}
+
+/// Gives `slot` the waker of the task that awaits it, then waits for a
+/// wake: pending once, ready the next time it is polled.
+async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
+    let mut lent = false;
+    poll_fn(|cx| {
+        if lent {
+            return Poll::Ready(());
+        }
+        lent = true;
+        *slot.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    })
+    .await
+}
+
+#[test]
+fn duplicate_and_spurious_wakes() {
+    let polls = Rc::new(Cell::new(0));
+    let task_polls = Rc::clone(&polls);
+    let (output, trace) = traced(async move {
+        let slot = Rc::new(RefCell::new(None));
+        let sleeper_slot = Rc::clone(&slot);
+        let sleeper = spawn(async move {
+            lend_waker(sleeper_slot).await;
+            // Then wait on a future that counts its polls and is ready
+            // only on the third: every poll before is a spurious wake's.
+            poll_fn(|_| {
+                task_polls.set(task_polls.get() + 1);
+                if task_polls.get() == 3 {
+                    Poll::Ready("woken")
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await
+        });
+        yield_now().await;
+        let waker = slot.borrow_mut().take().expect("t2 lent its waker");
+        // Three wakes before t2 runs again: it is scheduled once.
+        waker.wake_by_ref();
+        waker.wake_by_ref();
+        waker.wake_by_ref();
+        yield_now().await;
+        // Spurious wakes: t2's future is not ready, so it stays pending.
+        waker.wake_by_ref();
+        yield_now().await;
+        waker.wake_by_ref();
+        let woken = sleeper.await;
+        // A wake of a finished task schedules a step that finds no task.
+        waker.wake();
+        yield_now().await;
+        woken
+    });
+    assert_eq!(output.unwrap(), "woken");
+    assert_eq!(polls.get(), 3, "one poll per pass that had a wake");
+    assert_eq!(trace.matches("wake     t2 (already scheduled)").count(), 2);
+    assert!(trace.contains("loop  skip     t2 (finished)"));
+    assert_snapshot!("duplicate_and_spurious_wakes", trace);
+}
+
+#[test]
+// The demo runs as a process of its own, which miri cannot start.
+#[cfg_attr(miri, ignore)]
+fn demo() {
+    // The demo binary itself, so the book shows exactly what a reader
+    // sees from `cargo run -p step05_gather`.
+    // On the virtual clock, so that the times in the trace are exact.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_step05_gather"))
+        .arg("--virtual-time")
+        .output()
+        .expect("the demo runs");
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    // Together in the time of the longest, 300ms, not the sum, 600ms.
+    let files = r#"[Ok("<a.txt>"), Ok("<b.txt>"), Ok("<c.txt>")]"#;
+    assert!(stdout.contains(&format!("gather: {files} in about 300ms\n")));
+    let missing = r#"try_gather: Err(Custom { kind: NotFound, error: "missing"#;
+    assert!(stdout.contains(missing), "{stdout}");
+    assert!(stdout.ends_with("timeout: Err(Elapsed)\n"), "{stdout}");
+    assert_snapshot!("demo", stdout);
+}
+
+/// `n` milliseconds.
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// `n` microseconds.
+fn us(n: u64) -> Duration {
+    Duration::from_micros(n)
+}
+
+#[test]
+fn sleeps_finish_in_deadline_order() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let tasks: Vec<_> = [30, 10, 20]
+            .into_iter()
+            .map(|n| {
+                let log = main_log.clone();
+                spawn(async move {
+                    sleep(ms(n)).await;
+                    log.push(format!("{n}ms at {:?}", now()));
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await;
+        }
+    });
+    assert_eq!(log.entries(), ["10ms at 10ms", "20ms at 20ms", "30ms at 30ms"]);
+    assert_snapshot!("sleeps_finish_in_deadline_order", trace);
+}
+
+#[test]
+fn equal_deadlines_fire_in_schedule_order() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        for name in ["a", "b", "c"] {
+            let log = main_log.clone();
+            call_later(ms(5), move || log.push(name));
+        }
+        sleep(ms(5)).await;
+    });
+    // Four timers due at 5ms: a, b and c fire in the order they were
+    // set, and main's sleep, set last, fires last.
+    assert_eq!(log.entries(), ["a", "b", "c"]);
+    let fired: Vec<_> =
+        trace.lines().filter_map(|l| l.split("fire     ").nth(1)).collect();
+    assert_eq!(fired, ["#1", "#2", "#3", "#4"]);
+    assert_snapshot!("equal_deadlines_fire_in_schedule_order", trace);
+}
+
+#[test]
+fn timer_cancelled() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let log = main_log.clone();
+        let never = call_later(ms(5), move || log.push("cancelled timer"));
+        let log = main_log.clone();
+        call_later(ms(10), move || log.push("kept timer"));
+        never.cancel();
+        // A sleep polled once, so that its timer is set, then dropped.
+        let mut nap = Box::pin(sleep(ms(1)));
+        let _pending = poll_fn(|cx| Poll::Ready(nap.as_mut().poll(cx))).await;
+        drop(nap);
+        sleep(ms(20)).await;
+    });
+    assert_eq!(log.entries(), ["kept timer"]);
+    assert!(trace.contains("cancel   #1") && trace.contains("cancel   #3"));
+    assert!(!trace.contains("fire     #1") && !trace.contains("fire     #3"));
+    // With both cancelled, the first wait is for the 10ms timer.
+    assert!(trace.contains("loop  select   wait 10.0ms,"));
+    assert_snapshot!("timer_cancelled", trace);
+}
+
+#[test]
+fn sleep_zero_is_a_yield() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let tasks: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|name| {
+                let log = main_log.clone();
+                spawn(async move {
+                    for step in 1..=2 {
+                        log.push(format!("{name}{step}"));
+                        sleep(Duration::ZERO).await;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await;
+        }
+    });
+    assert_eq!(log.entries(), ["a1", "b1", "a2", "b2"]);
+    assert!(!trace.contains("timer") && !trace.contains("wait"));
+    assert_snapshot!("sleep_zero_is_a_yield", trace);
+}
+
+#[test]
+fn long_sleep_beside_busy_tasks() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let sleeper_log = main_log.clone();
+        let sleeper = spawn(async move {
+            sleep(ms(1)).await;
+            sleeper_log.push("slept");
+        });
+        let a = spawn(steps(main_log.clone(), "a", 2));
+        let b = spawn(steps(main_log.clone(), "b", 2));
+        a.await;
+        b.await;
+        sleeper.await;
+    });
+    // The sleeper's timer does not hold up the busy tasks: the loop waits
+    // for it only when nothing else is ready.
+    assert_eq!(log.entries(), ["a1", "b1", "a2", "b2", "slept"]);
+    let busy_done = trace.find("t4    done").unwrap();
+    assert!(busy_done < trace.find("wait").unwrap(), "{trace}");
+    assert_snapshot!("long_sleep_beside_busy_tasks", trace);
+}
+
+#[test]
+fn idle_wait_equals_time_to_next_deadline() {
+    let (end, trace) = traced(async {
+        sleep(ms(7)).await;
+        sleep(ms(3)).await;
+        // On the virtual clock, exactly: nothing is rounded.
+        sleep(Duration::from_micros(400)).await;
+        now()
+    });
+    assert_eq!(end.unwrap(), us(10_400));
+    let waits: Vec<_> = trace.lines().filter(|l| l.contains("wait")).collect();
+    assert_eq!(waits.len(), 3, "{trace}");
+    for (wait, expected) in waits.iter().zip(["7.0ms", "3.0ms", "0.4ms"]) {
+        assert!(wait.contains(&format!("wait {expected},")), "{wait}");
+    }
+    assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
+}
+
+#[test]
+fn three_short_sleeps_end_exactly() {
+    let (ends, trace) = traced(async {
+        let mut ends = Vec::new();
+        for _ in 0..3 {
+            sleep(us(100)).await;
+            ends.push(now());
+        }
+        ends
+    });
+    // A virtual clock jumps to each deadline itself, never past it.
+    assert_eq!(ends.unwrap(), [us(100), us(200), us(300)]);
+    assert_snapshot!("three_short_sleeps_end_exactly", trace);
+}
+
+#[test]
+fn a_timer_due_first_fires_alone() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let (early_log, late_log) = (main_log.clone(), main_log);
+        let early = spawn(async move {
+            sleep(us(500)).await;
+            early_log.push(format!("early woke at {:?}", now()));
+            yield_now().await;
+            early_log.push(format!("early again at {:?}", now()));
+        });
+        let late = spawn(async move {
+            sleep(us(900)).await;
+            late_log.push(format!("late woke at {:?}", now()));
+        });
+        early.await;
+        late.await;
+    });
+    // The clock stops at 0.5ms, where only the first timer is due: the
+    // early task's second step comes before 0.9ms, as in asyncio.
+    let expected =
+        ["early woke at 500µs", "early again at 500µs", "late woke at 900µs"];
+    assert_eq!(log.entries(), expected);
+    assert_snapshot!("a_timer_due_first_fires_alone", trace);
+}
+
+#[test]
+fn main_returns_between_two_timers() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let task_log = main_log.clone();
+        drop(spawn(async move {
+            loop {
+                sleep(ms(2)).await;
+                task_log.push(format!("tick at {:?}", now()));
+            }
+        }));
+        sleep(us(3_500)).await;
+        main_log.push(format!("main returns at {:?}", now()));
+    });
+    // At 3.5ms the clock has not reached the 4ms timer: the task does not
+    // step again before shutdown drops it.
+    assert_eq!(log.entries(), ["tick at 2ms", "main returns at 3.5ms"]);
+    assert!(trace.contains("drop     t2"));
+    assert_snapshot!("main_returns_between_two_timers", trace);
+}
+
+/// A listener on a free loopback port, and its address.
+fn listen() -> (TcpListener, SocketAddr) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    (listener, addr)
+}
+
+/// Echoes what it reads until EOF; returns how many bytes it echoed.
+async fn echo(stream: TcpStream) -> io::Result<usize> {
+    let (mut buf, mut total) = ([0; 256], 0);
+    loop {
+        match stream.read(&mut buf).await? {
+            0 => return Ok(total),
+            n => {
+                stream.write_all(&buf[..n]).await?;
+                total += n;
+            }
+        }
+    }
+}
+
+/// Accepts connections for ever, echoing each in a task of its own.
+async fn serve(listener: TcpListener) -> io::Result<()> {
+    loop {
+        spawn(echo(listener.accept().await?.0));
+    }
+}
+
+/// Sends `message` and reads the same number of bytes back.
+async fn round_trip(stream: &TcpStream, message: &str) -> io::Result<String> {
+    stream.write_all(message.as_bytes()).await?;
+    let mut reply = vec![0; message.len()];
+    stream.read_exact(&mut reply).await?;
+    Ok(String::from_utf8(reply).unwrap())
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
+fn accept_and_echo_one_client() {
+    let (replies, trace) = traced(async {
+        let (listener, addr) = listen();
+        let server = spawn(async move {
+            let (stream, _) = listener.accept().await?;
+            echo(stream).await
+        });
+        let stream = TcpStream::connect(addr).await?;
+        let reply = round_trip(&stream, "ping").await?;
+        drop(stream);
+        server.await?;
+        io::Result::Ok(reply)
+    });
+    assert_eq!(replies.unwrap().unwrap(), "ping");
+    assert!(trace.contains("t2    accept"));
+    assert_snapshot!("accept_and_echo_one_client", trace);
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
+fn several_clients_interleaved() {
+    let (replies, trace) = traced(async {
+        let (listener, addr) = listen();
+        spawn(serve(listener));
+        let clients: Vec<_> = ["one", "two", "three"]
+            .into_iter()
+            .map(|name| {
+                spawn(async move {
+                    let stream = TcpStream::connect(addr).await?;
+                    let mut replies = Vec::new();
+                    for round in 1..=2 {
+                        replies.push(
+                            round_trip(&stream, &format!("{name}{round}"))
+                                .await?,
+                        );
+                    }
+                    io::Result::Ok(replies.join(" "))
+                })
+            })
+            .collect();
+        let mut replies = Vec::new();
+        for client in clients {
+            replies.push(client.await?);
+        }
+        io::Result::Ok(replies)
+    });
+    assert_eq!(
+        replies.unwrap().unwrap(),
+        ["one1 one2", "two1 two2", "three1 three2"]
+    );
+    // The three conversations take turns in the same passes.
+    assert!(trace.matches("  ready    ").count() >= 6, "{trace}");
+    assert_snapshot!("several_clients_interleaved", trace);
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
+fn read_would_block_then_wakes() {
+    let (message, trace) = traced(async {
+        let (listener, addr) = listen();
+        let client = spawn(async move {
+            let stream = TcpStream::connect(addr).await?;
+            // The server reads before this arrives: its read must wait.
+            sleep(Duration::from_millis(5)).await;
+            stream.write_all(b"late").await
+        });
+        let (stream, _) = listener.accept().await?;
+        let mut buf = [0; 16];
+        let n = stream.read(&mut buf).await?;
+        client.await?;
+        io::Result::Ok(String::from_utf8(buf[..n].to_vec()).unwrap())
+    });
+    assert_eq!(message.unwrap().unwrap(), "late");
+    let blocked =
+        trace.find("t1    blocked  read").expect("the read would block");
+    let ready =
+        trace.find("loop  ready    t1 read").expect("select saw it ready");
+    assert!(blocked < ready);
+    assert_snapshot!("read_would_block_then_wakes", trace);
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
+fn peer_closes_mid_stream() {
+    let (received, trace) = traced(async {
+        let (listener, addr) = listen();
+        let client = spawn(async move {
+            let stream = TcpStream::connect(addr).await?;
+            // Half of what the server expects, then gone.
+            stream.write_all(b"half").await
+        });
+        let (stream, _) = listener.accept().await?;
+        client.await?;
+        let mut buf = [0; 8];
+        let error = stream.read_exact(&mut buf).await.unwrap_err();
+        io::Result::Ok((error.kind(), buf))
+    });
+    let (kind, buf) = received.unwrap().unwrap();
+    // EOF: read returns 0, and read_exact reports what it could not fill.
+    assert_eq!(kind, io::ErrorKind::UnexpectedEof);
+    assert_eq!(&buf[..4], b"half");
+    assert!(trace.contains("t1    read     0 bytes"));
+    assert_snapshot!("peer_closes_mid_stream", trace);
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
+fn peer_resets() {
+    let (outcome, trace) = traced(async {
+        let (listener, addr) = listen();
+        let client = spawn(async move {
+            let stream = TcpStream::connect(addr).await?;
+            sleep(Duration::from_millis(1)).await;
+            // Closing with unread data makes the kernel reset the
+            // connection instead of closing it in order.
+            drop(stream);
+            io::Result::Ok(())
+        });
+        let (stream, _) = listener.accept().await?;
+        stream.write_all(b"never read").await?;
+        client.await?;
+        let mut buf = [0; 8];
+        let error = stream.read(&mut buf).await.unwrap_err();
+        // The loop goes on: a new connection works as before.
+        let server =
+            spawn(async move { echo(listener.accept().await?.0).await });
+        let stream = TcpStream::connect(addr).await?;
+        let reply = round_trip(&stream, "again").await?;
+        drop(stream);
+        server.await?;
+        io::Result::Ok((error.kind(), reply))
+    });
+    let (kind, reply) = outcome.unwrap().unwrap();
+    assert_eq!(kind, io::ErrorKind::ConnectionReset);
+    assert_eq!(reply, "again");
+    assert!(trace.contains("t1    read     error: ConnectionReset"));
+    assert_snapshot!("peer_resets", trace);
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
+fn cross_thread_wake_interrupts_select() {
+    let (_, trace) = traced(async {
+        let woken = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&woken);
+        let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+        let thread = std::thread::spawn(move || {
+            // Long enough for the loop to be blocked in select by now; the
+            // trace is the same if it is not.
+            std::thread::sleep(Duration::from_millis(50));
+            flag.store(true, Ordering::Release);
+            waker.wake();
+        });
+        poll_fn(|_| match woken.load(Ordering::Acquire) {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        })
+        .await;
+        thread.join().unwrap();
+    });
+    let select = trace.find("select   wait forever, 1 fd").expect("blocked");
+    let pipe = trace.find("ready    wake pipe").expect("the pipe roused it");
+    assert!(select < pipe && trace.contains("wake     t1 (from a thread)"));
+    assert_snapshot!("cross_thread_wake_interrupts_select", trace);
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
+fn an_always_ready_socket_cannot_starve_the_others() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let (listener, addr) = listen();
+        // Forty connections in the backlog: forty accepts in a row succeed
+        // without waiting, so the accepting task is never Pending.
+        let clients: Vec<_> = (0..40)
+            .map(|_| std::net::TcpStream::connect(addr).unwrap())
+            .collect();
+        let accept_log = main_log.clone();
+        let acceptor = spawn(async move {
+            for n in 1..=40 {
+                listener.accept().await.unwrap();
+                if n % 8 == 0 {
+                    accept_log.push(format!("accepted {n}"));
+                }
+            }
+        });
+        let other = spawn(steps(main_log, "other", 2));
+        acceptor.await;
+        other.await;
+        drop(clients);
+    });
+    // After its budget of 32 I/O calls in one poll the acceptor yields,
+    // and the other task runs before the last eight accepts.
+    let expected = [
+        "accepted 8",
+        "accepted 16",
+        "accepted 24",
+        "accepted 32",
+        "other1",
+        "accepted 40",
+        "other2",
+    ];
+    assert_eq!(log.entries(), expected);
+    assert!(trace.contains("t2    budget   32 I/O calls: yield"));
+    assert_snapshot!("an_always_ready_socket_cannot_starve_the_others", trace);
+}
+
+/// Times as a log shows them: whole milliseconds.
+fn at(time: Duration) -> String {
+    format!("{}ms", time.as_millis())
+}
+
+#[test]
+fn a_rearmed_sleep_drifts() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        // The seed's way: do the work, then sleep a period from *now*.
+        for _ in 0..4 {
+            main_log.push(format!("work at {}", at(now())));
+            sleep(ms(30)).await;
+            sleep(ms(100)).await;
+        }
+    });
+    // Each period is 100ms plus the work's 30ms: the schedule drifts.
+    let expected =
+        ["work at 0ms", "work at 130ms", "work at 260ms", "work at 390ms"];
+    assert_eq!(log.entries(), expected);
+    assert_snapshot!("a_rearmed_sleep_drifts", trace);
+}
+
+#[test]
+fn an_interval_does_not_drift() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let mut ticks = interval(ms(100));
+        for _ in 0..4 {
+            ticks.tick().await;
+            main_log.push(format!("work at {}", at(now())));
+            sleep(ms(30)).await;
+        }
+    });
+    // Deadlines at start + n * period, whatever the work takes.
+    let expected =
+        ["work at 0ms", "work at 100ms", "work at 200ms", "work at 300ms"];
+    assert_eq!(log.entries(), expected);
+    assert!(trace.contains("t1    tick     due 300.0ms"));
+    assert_snapshot!("an_interval_does_not_drift", trace);
+}
+
+/// Four ticks of a 100ms interval under `missed`, the first tick's work
+/// taking 250ms and the others' 10ms; logs each tick's due and actual time.
+fn missed_ticks(missed: MissedTickBehavior) -> (Vec<String>, String) {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let mut ticks = interval(ms(100));
+        ticks.set_missed_tick_behavior(missed);
+        for work in [250, 10, 10, 10] {
+            let due = ticks.tick().await;
+            main_log.push(format!("due {} at {}", at(due), at(now())));
+            sleep(ms(work)).await;
+        }
+    });
+    (log.entries(), trace)
+}
+
+#[test]
+fn a_missed_tick_bursts() {
+    let (ticks, trace) = missed_ticks(MissedTickBehavior::Burst);
+    // The late ticks come back to back until the schedule is kept again.
+    let expected = [
+        "due 0ms at 0ms",
+        "due 100ms at 250ms",
+        "due 200ms at 260ms",
+        "due 300ms at 300ms",
+    ];
+    assert_eq!(ticks, expected);
+    assert_snapshot!("a_missed_tick_bursts", trace);
+}
+
+#[test]
+fn a_missed_tick_delays() {
+    let (ticks, trace) = missed_ticks(MissedTickBehavior::Delay);
+    // The schedule starts again a period after the late tick.
+    let expected = [
+        "due 0ms at 0ms",
+        "due 100ms at 250ms",
+        "due 350ms at 350ms",
+        "due 450ms at 450ms",
+    ];
+    assert_eq!(ticks, expected);
+    assert_snapshot!("a_missed_tick_delays", trace);
+}
+
+#[test]
+fn a_missed_tick_skips() {
+    let (ticks, trace) = missed_ticks(MissedTickBehavior::Skip);
+    // The 200ms tick is left out: the next is 300ms, on the old schedule.
+    let expected = [
+        "due 0ms at 0ms",
+        "due 100ms at 250ms",
+        "due 300ms at 300ms",
+        "due 400ms at 400ms",
+    ];
+    assert_eq!(ticks, expected);
+    assert_snapshot!("a_missed_tick_skips", trace);
+}
+
+#[test]
+fn a_periodic_callback_keeps_its_schedule_until_cancelled() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let callback_log = main_log.clone();
+        let every = call_every(ms(100), move || callback_log.push(at(now())));
+        sleep(ms(350)).await;
+        every.cancel();
+        sleep(ms(200)).await;
+    });
+    assert_eq!(log.entries(), ["100ms", "200ms", "300ms"]);
+    assert_snapshot!(
+        "a_periodic_callback_keeps_its_schedule_until_cancelled",
+        trace
+    );
+}
+
+#[test]
+fn a_periodic_task_cancelled_mid_sleep() {
+    let (left, trace) = traced(async {
+        let beat = spawn(async {
+            let mut ticks = interval(ms(100));
+            loop {
+                ticks.tick().await;
+            }
+        });
+        sleep(ms(250)).await;
+        // Dropped where it waits, in its sleep: the sleep cancels its timer.
+        assert_eq!(beat.cancel().await, None);
+        live()
+    });
+    let left = left.unwrap();
+    assert_eq!((left.tasks, left.timers), (1, 0), "{left:?}");
+    assert!(
+        trace.contains("t1    cancel   t2") && trace.contains("t2    dropped")
+    );
+    assert_snapshot!("a_periodic_task_cancelled_mid_sleep", trace);
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
+fn a_periodic_task_cancelled_mid_read() {
+    let (left, trace) = traced(async {
+        let (listener, addr) = listen();
+        let client = TcpStream::connect(addr).await?;
+        let (stream, _) = listener.accept().await?;
+        let reader = spawn(async move {
+            let mut buf = [0; 8];
+            loop {
+                stream.read(&mut buf).await?;
+            }
+            #[allow(unreachable_code)]
+            io::Result::Ok(())
+        });
+        sleep(ms(10)).await;
+        // Dropped in its read: the read gives back its registration.
+        assert!(reader.cancel().await.is_none());
+        drop(client);
+        io::Result::Ok(live())
+    });
+    let left = left.unwrap().unwrap();
+    assert_eq!((left.tasks, left.timers, left.fds), (1, 0, 0), "{left:?}");
+    assert!(trace.contains("t2    unwatch  read"));
+    assert_snapshot!("a_periodic_task_cancelled_mid_read", trace);
+}
+
+#[test]
+fn cancelling_a_finished_task_gives_its_output() {
+    let (output, trace) = traced(async {
+        let done = spawn(async { 7 });
+        yield_now().await;
+        done.cancel().await
+    });
+    assert_eq!(output.unwrap(), Some(7));
+    assert!(!trace.contains("drop     t2"), "nothing to drop");
+    assert_snapshot!("cancelling_a_finished_task_gives_its_output", trace);
+}
+
+#[test]
+fn a_task_cancels_another() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let worker_log = main_log.clone();
+        let worker = spawn(async move {
+            for step in 1.. {
+                worker_log.push(format!("work{step}"));
+                sleep(ms(10)).await;
+            }
+        });
+        let boss_log = main_log.clone();
+        let boss = spawn(async move {
+            sleep(ms(25)).await;
+            boss_log.push(format!("cancelled: {:?}", worker.cancel().await));
+        });
+        boss.await;
+    });
+    assert_eq!(log.entries(), ["work1", "work2", "work3", "cancelled: None"]);
+    assert!(trace.contains("t3    cancel   t2"));
+    assert_snapshot!("a_task_cancels_another", trace);
+}
+
+/// Logs its name when dropped.
+struct Goodbye(&'static str, Log);
+
+impl Drop for Goodbye {
+    fn drop(&mut self) {
+        self.1.push(self.0);
+    }
+}
+
+#[test]
+fn shutdown_cancels_background_tasks_in_spawn_order() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        // t2 and t3 finish at once and free their slots, which t4 and t5
+        // take the other way round (the free list is a stack): the slab's
+        // order is t5, t4, and the spawn order t4, t5.
+        let (a, b) = (spawn(async {}), spawn(async {}));
+        a.await;
+        b.await;
+        for name in ["first", "second"] {
+            let goodbye = Goodbye(name, main_log.clone());
+            drop(spawn(async move {
+                let _goodbye = goodbye;
+                sleep(ms(1000)).await;
+            }));
+        }
+        sleep(ms(10)).await;
+    });
+    assert_eq!(log.entries(), ["first", "second"]);
+    assert_snapshot!("shutdown_cancels_background_tasks_in_spawn_order", trace);
+}
+
+/// Sleeps `delay` ms, logs `name`, and gives `name` back: a child that
+/// finishes at a time of its choosing.
+async fn after(log: Log, delay: u64, name: &'static str) -> &'static str {
+    sleep(ms(delay)).await;
+    log.push(name);
+    name
+}
+
+#[test]
+fn results_come_in_argument_order_when_children_finish_in_reverse() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (output, trace) = traced(async move {
+        let children = [(30, "a"), (20, "b"), (10, "c")]
+            .map(|(delay, name)| after(main_log.clone(), delay, name));
+        gather(Vec::from(children)).await
+    });
+    assert_eq!(log.entries(), ["c", "b", "a"], "they finish in reverse");
+    assert_eq!(output.unwrap(), ["a", "b", "c"], "in argument order");
+    // Each wake polls the one child it is for.
+    assert_eq!(trace.matches("child    g1[").count(), 6);
+    assert_snapshot!(
+        "results_come_in_argument_order_when_children_finish_in_reverse",
+        trace
+    );
+}
+
+#[test]
+fn an_empty_gather_completes_at_once() {
+    let (output, trace) = traced(async {
+        let none: Vec<u8> = gather(Vec::<std::future::Ready<u8>>::new()).await;
+        let unit: () = gather!().await;
+        (none, unit, now())
+    });
+    assert_eq!(output.unwrap(), (vec![], (), Duration::ZERO));
+    assert!(!trace.contains("pending"), "main never waited:\n{trace}");
+    assert_snapshot!("an_empty_gather_completes_at_once", trace);
+}
+
+/// A child that fails after `delay` ms if `fails`, else gives `delay`.
+async fn fallible(delay: u64, fails: bool) -> Result<u64, String> {
+    sleep(ms(delay)).await;
+    if fails { Err(format!("failed after {delay}ms")) } else { Ok(delay) }
+}
+
+#[test]
+fn try_gather_returns_the_first_error_and_drops_the_rest() {
+    let (output, trace) = traced(async {
+        let children =
+            vec![fallible(10, false), fallible(20, true), fallible(30, false)];
+        let result = try_gather(children).await;
+        (result, now(), live())
+    });
+    let (result, at, left) = output.unwrap();
+    assert_eq!(result, Err("failed after 20ms".to_string()));
+    assert_eq!(at, ms(20), "returned at the error, not at the last child");
+    assert_eq!(left.timers, 0, "the 30ms child's timer went with it");
+    assert!(trace.contains("cancel   #3"), "{trace}");
+    assert_snapshot!(
+        "try_gather_returns_the_first_error_and_drops_the_rest",
+        trace
+    );
+}
+
+#[test]
+fn gather_of_results_gives_every_outcome() {
+    let (output, trace) = traced(async {
+        let children =
+            vec![fallible(10, false), fallible(20, true), fallible(30, false)];
+        (gather(children).await, now())
+    });
+    let (outcomes, at) = output.unwrap();
+    let failed = Err("failed after 20ms".to_string());
+    assert_eq!(outcomes, [Ok(10), failed, Ok(30)]);
+    assert_eq!(at, ms(30), "it waited for every child");
+    assert_snapshot!("gather_of_results_gives_every_outcome", trace);
+}
+
+/// A child that panics on its second poll.
+async fn explode() -> u8 {
+    yield_now().await;
+    panic!("child failed")
+}
+
+#[test]
+fn a_panicking_child_surfaces_in_the_caller() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (output, trace) = traced(async move {
+        let bystander = spawn(steps(main_log.clone(), "bystander", 3));
+        let gatherer = spawn(async { gather!(sleep(ms(10)), explode()).await });
+        main_log.push(format!("bystander returned {}", bystander.await));
+        gatherer.await
+    });
+    // The panic ended the gather's task, t3, and reached main through its
+    // handle; the other tasks, and the loop, went on.
+    let panic = output.expect_err("main awaited the gather's task");
+    assert_eq!(panic.downcast_ref::<&str>(), Some(&"child failed"));
+    let expected = ["bystander1", "bystander2", "bystander3"];
+    assert_eq!(log.entries()[..3], expected);
+    assert!(trace.contains("t3    panic"), "{trace}");
+    assert!(trace.contains("cancel   #1"), "the sleeping child was dropped");
+    assert_snapshot!("a_panicking_child_surfaces_in_the_caller", trace);
+}
+
+#[test]
+fn a_timeout_fires() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (output, trace) = traced(async move {
+        let slow = Goodbye("slow dropped", main_log.clone());
+        let result = timeout(ms(50), async move {
+            let _slow = slow;
+            sleep(ms(100)).await;
+            "finished"
+        })
+        .await;
+        main_log.push("main resumed");
+        (result, now(), live())
+    });
+    let (result, at, left) = output.unwrap();
+    assert_eq!(result, Err(Elapsed));
+    assert_eq!(at, ms(50));
+    assert_eq!(log.entries(), ["slow dropped", "main resumed"]);
+    assert_eq!(left.timers, 0, "the inner sleep's timer was cancelled");
+    assert_snapshot!("a_timeout_fires", trace);
+}
+
+#[test]
+fn a_timeout_that_does_not_fire() {
+    let (output, trace) = traced(async {
+        let result = timeout(ms(50), async {
+            sleep(ms(20)).await;
+            "finished"
+        })
+        .await;
+        (result, now(), live())
+    });
+    let (result, at, left) = output.unwrap();
+    assert_eq!(result, Ok("finished"));
+    assert_eq!(at, ms(20));
+    assert_eq!(left.timers, 0, "the timeout's own timer was released");
+    assert!(trace.contains("cancel   #2"), "{trace}");
+    assert_snapshot!("a_timeout_that_does_not_fire", trace);
+}
+
+#[test]
+fn gather_inside_gather() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (output, trace) = traced(async move {
+        let inner = |a, b| {
+            let log = main_log.clone();
+            async move {
+                gather(vec![after(log.clone(), a, "x"), after(log, b, "y")])
+                    .await
+            }
+        };
+        gather(vec![inner(30, 10), inner(20, 40)]).await
+    });
+    assert_eq!(output.unwrap(), [["x", "y"], ["x", "y"]]);
+    assert_eq!(log.entries(), ["y", "x", "x", "y"]);
+    assert_snapshot!("gather_inside_gather", trace);
+}
