@@ -7,7 +7,7 @@ use std::sync::{Arc, atomic::Ordering};
 use std::task::{Context, Poll, Waker};
 use std::{fmt::Display, iter, panic::resume_unwind, rc::Rc};
 
-use crate::task::{Runnable, Task, TaskWaker, spawn};
+use crate::task::{Runnable, Task, TaskWaker, spawn_named};
 
 thread_local! {
     /// The loop `run` is driving on this thread, for `spawn` and wakers.
@@ -41,6 +41,8 @@ pub(crate) struct EventLoop {
     tick: Cell<u64>,
     running: Cell<Option<u64>>,
     sink: Option<RefCell<Sink>>,
+    /// The pass of the last line traced, to set the passes apart.
+    traced_tick: Cell<u64>,
 }
 // ANCHOR_END: EventLoop
 
@@ -61,7 +63,11 @@ impl EventLoop {
                 self.running.get().map_or("loop".into(), |t| format!("t{t}"));
             let tick = self.tick.get();
             let line = format!("{tick:>4}  {who:<5} {what:<8} {detail}");
-            sink.borrow_mut()(line.trim_end());
+            let mut sink = sink.borrow_mut();
+            if self.traced_tick.replace(tick) != tick {
+                sink("");
+            }
+            sink(line.trim_end());
         }
     }
     // ANCHOR_END: trace
@@ -74,8 +80,8 @@ impl EventLoop {
     // ANCHOR_END: call_soon
 
     // ANCHOR: spawn
-    /// Adds a task and schedules its first step.
-    pub fn spawn(&self, cell: Rc<dyn Runnable>) {
+    /// Adds a task and schedules its first step; `name` is for the trace.
+    pub fn spawn(&self, cell: Rc<dyn Runnable>, name: &str) {
         let id = self.spawned.get() + 1;
         self.spawned.set(id);
         let mut tasks = self.tasks.borrow_mut();
@@ -87,7 +93,7 @@ impl EventLoop {
         }
         tasks[slot] = Some(Task { header, waker, cell });
         drop(tasks);
-        self.trace("spawn", format_args!("t{id}"));
+        self.trace("spawn", format_args!("t{id} {name}"));
         self.call_soon(Handle::Step(slot, id));
     }
     // ANCHOR_END: spawn
@@ -123,6 +129,7 @@ impl EventLoop {
         // From here on a wake schedules another step, even during the poll.
         task.header.scheduled.store(false, Ordering::Release);
         self.running.set(Some(id));
+        self.trace("poll", "");
         let poll = task.cell.poll(&mut Context::from_waker(&task.waker));
         let what =
             if let Poll::Ready(ended) = poll { ended } else { "pending" };
@@ -134,6 +141,17 @@ impl EventLoop {
         self.running.set(None);
     }
     // ANCHOR_END: step
+
+    /// The pending tasks whose waker nothing holds but the loop, which no
+    /// wake can ever reach, as the trace names them.
+    fn unwakeable(&self) -> String {
+        let tasks = self.tasks.borrow();
+        // The loop holds each waker twice: as `header`, and as `waker`.
+        let lost = tasks.iter().flatten();
+        let lost = lost.filter(|t| Arc::strong_count(&t.header) == 2);
+        let lost: Vec<_> = lost.map(|t| format!("t{}", t.header.id)).collect();
+        lost.join(", ")
+    }
 }
 
 // ANCHOR: Runtime
@@ -161,12 +179,14 @@ impl Runtime {
         let nested = CURRENT.with_borrow(Option::is_some);
         assert!(!nested, "run() called inside run()");
         CURRENT.set(Some(Rc::clone(&event_loop)));
-        let main = spawn(future);
+        let main = spawn_named("main", future);
         // Pass after pass, until main is done or nothing at all is ready.
         let mut output = None;
         while output.is_none() && event_loop.run_once() > 0 {
             output = main.0.join(Waker::noop());
         }
+        // If main waits for ever, the tasks that no wake can reach say why.
+        let unwakeable = event_loop.unwakeable();
         // Drop what is still pending while the loop is current, so that
         // those drops may spawn and wake; the loop drops what they spawn.
         event_loop.free.take();
@@ -175,8 +195,10 @@ impl Runtime {
             task.cell.drop_future();
         }
         CURRENT.set(None);
-        let output =
-            output.expect("deadlock: main waits, but nothing is ready");
+        let Some(output) = output else {
+            let why = "deadlock: main waits, but nothing is ready";
+            panic!("{why}; tasks whose waker nothing holds: {unwakeable}")
+        };
         output.unwrap_or_else(|panic| resume_unwind(panic))
     }
 }

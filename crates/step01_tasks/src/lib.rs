@@ -10,4 +10,4 @@ mod event_loop;
 mod task;
 
 pub use event_loop::{Runtime, run};
-pub use task::{JoinHandle, spawn, yield_now};
+pub use task::{JoinHandle, spawn, spawn_named, yield_now};

@@ -2,7 +2,9 @@
 //!
 //! Run it with `cargo run -p step01_tasks`.
 
-use step01_tasks::{Runtime, spawn, yield_now};
+use std::io::{Write, stdout};
+
+use step01_tasks::{Runtime, spawn_named, yield_now};
 
 // ANCHOR: count
 /// Counts to `n`, giving the other tasks a turn after each number.
@@ -16,15 +18,19 @@ async fn count(n: u32) -> u32 {
 
 // ANCHOR: main
 fn main() {
-    let total =
-        Runtime::default().trace(|line| println!("{line}")).run(async {
-            // Two tasks that take turns with each other and with main.
-            let a = spawn(count(2));
-            let b = spawn(count(3));
-            // A task that spawns a task of its own and awaits it.
-            let c = spawn(async { spawn(count(1)).await + 10 });
-            a.await + b.await + c.await
+    // Written with `writeln!`, not `println!`, so that a reader who pipes
+    // the demo into `head` gets no panic when `head` closes the pipe.
+    let say = |line: &str| drop(writeln!(stdout(), "{line}"));
+    let (a, b, c) = Runtime::default().trace(say).run(async {
+        // Two tasks that take turns with each other and with main.
+        let a = spawn_named("count(2)", count(2));
+        let b = spawn_named("count(3)", count(3));
+        // A task that spawns a task of its own and awaits it.
+        let c = spawn_named("spawner", async {
+            spawn_named("count(1)", count(1)).await + 10
         });
-    println!("result: {total}");
+        (a.await, b.await, c.await)
+    });
+    say(&format!("count(2) gave {a}, count(3) {b}, spawner 1 + 10 = {c}"));
 }
 // ANCHOR_END: main

@@ -211,3 +211,14 @@ fn a_waker_can_be_sent_to_and_woken_on_another_thread() {
         thread::spawn(move || waker.wake()).join().unwrap();
     });
 }
+
+#[test]
+fn a_deadlock_names_the_tasks_that_no_wake_can_reach() {
+    // t2 waits on a future that never keeps its waker: nothing can ever
+    // wake it. t1, main, waits for t2, which holds main's waker.
+    let message = panic_message(|| {
+        run(async { spawn(poll_fn(|_| Poll::<()>::Pending)).await })
+    });
+    assert!(message.starts_with("deadlock"), "{message}");
+    assert!(message.ends_with("waker nothing holds: t2"), "{message}");
+}

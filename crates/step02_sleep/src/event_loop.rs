@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 use std::{fmt::Display, iter, panic::resume_unwind, rc::Rc};
 use std::{time::Duration, time::Instant};
 
-use crate::task::{Runnable, Task, TaskWaker, spawn};
+use crate::task::{Runnable, Task, TaskWaker, spawn_named};
 use crate::timer::{Clock, Millis};
 
 thread_local! {
@@ -62,6 +62,8 @@ pub(crate) struct EventLoop {
     tick: Cell<u64>,
     running: Cell<Option<u64>>,
     sink: Option<RefCell<Sink>>,
+    /// The pass of the last line traced, to set the passes apart.
+    traced_tick: Cell<u64>,
 }
 // ANCHOR_END: EventLoop
 
@@ -83,7 +85,11 @@ impl EventLoop {
             let (tick, now) = (self.tick.get(), Millis(self.clock.now()));
             let line =
                 format!("{tick:>4} {now:>9}  {who:<5} {what:<8} {detail}");
-            sink.borrow_mut()(line.trim_end());
+            let mut sink = sink.borrow_mut();
+            if self.traced_tick.replace(tick) != tick {
+                sink("");
+            }
+            sink(line.trim_end());
         }
     }
     // ANCHOR_END: trace
@@ -96,8 +102,8 @@ impl EventLoop {
     // ANCHOR_END: call_soon
 
     // ANCHOR: spawn
-    /// Adds a task and schedules its first step.
-    pub fn spawn(&self, cell: Rc<dyn Runnable>) {
+    /// Adds a task and schedules its first step; `name` is for the trace.
+    pub fn spawn(&self, cell: Rc<dyn Runnable>, name: &str) {
         let id = self.spawned.get() + 1;
         self.spawned.set(id);
         let mut tasks = self.tasks.borrow_mut();
@@ -109,7 +115,7 @@ impl EventLoop {
         }
         tasks[slot] = Some(Task { header, waker, cell });
         drop(tasks);
-        self.trace("spawn", format_args!("t{id}"));
+        self.trace("spawn", format_args!("t{id} {name}"));
         self.call_soon(Handle::Step(slot, id));
     }
     // ANCHOR_END: spawn
@@ -199,6 +205,7 @@ impl EventLoop {
         // From here on a wake schedules another step, even during the poll.
         task.header.scheduled.store(false, Ordering::Release);
         self.running.set(Some(id));
+        self.trace("poll", "");
         let poll = task.cell.poll(&mut Context::from_waker(&task.waker));
         let what =
             if let Poll::Ready(ended) = poll { ended } else { "pending" };
@@ -210,6 +217,17 @@ impl EventLoop {
         self.running.set(None);
     }
     // ANCHOR_END: step
+
+    /// The pending tasks whose waker nothing holds but the loop, which no
+    /// wake can ever reach, as the trace names them.
+    fn unwakeable(&self) -> String {
+        let tasks = self.tasks.borrow();
+        // The loop holds each waker twice: as `header`, and as `waker`.
+        let lost = tasks.iter().flatten();
+        let lost = lost.filter(|t| Arc::strong_count(&t.header) == 2);
+        let lost: Vec<_> = lost.map(|t| format!("t{}", t.header.id)).collect();
+        lost.join(", ")
+    }
 }
 
 // ANCHOR: Runtime
@@ -250,12 +268,14 @@ impl Runtime {
         let nested = CURRENT.with_borrow(Option::is_some);
         assert!(!nested, "run() called inside run()");
         CURRENT.set(Some(Rc::clone(&event_loop)));
-        let main = spawn(future);
+        let main = spawn_named("main", future);
         // Pass after pass, until main is done or nothing at all is ready.
         let mut output = None;
         while output.is_none() && event_loop.run_once() > 0 {
             output = main.0.join(Waker::noop());
         }
+        // If main waits for ever, the tasks that no wake can reach say why.
+        let unwakeable = event_loop.unwakeable();
         // Drop what is still pending while the loop is current, so that
         // those drops may spawn, wake and cancel timers; the loop drops the
         // rest.
@@ -266,8 +286,10 @@ impl Runtime {
         }
         drop(event_loop.timers.take());
         CURRENT.set(None);
-        let output = output
-            .expect("deadlock: main waits, no task is ready, no timer set");
+        let Some(output) = output else {
+            let why = "deadlock: main waits, no task is ready, no timer set";
+            panic!("{why}; tasks whose waker nothing holds: {unwakeable}")
+        };
         output.unwrap_or_else(|panic| resume_unwind(panic))
     }
 }

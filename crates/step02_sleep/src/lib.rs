@@ -11,5 +11,5 @@ mod task;
 mod timer;
 
 pub use event_loop::{Live, Runtime, live, run};
-pub use task::{JoinHandle, spawn, yield_now};
+pub use task::{JoinHandle, spawn, spawn_named, yield_now};
 pub use timer::{TimerHandle, call_at, call_later, now, sleep};

@@ -3,9 +3,10 @@
 //!
 //! Run it with `cargo run -p step02_sleep`.
 
+use std::io::{Write, stdout};
 use std::time::Duration;
 
-use step02_sleep::{Runtime, sleep, spawn};
+use step02_sleep::{Runtime, sleep, spawn_named};
 
 // ANCHOR: nap
 /// Sleeps for `ms` milliseconds, then returns how long that was.
@@ -21,19 +22,21 @@ fn main() {
         true => Runtime::virtual_time(),
         false => Runtime::default(),
     };
-    let runtime = runtime.trace(|line| println!("{line}"));
-    let total = runtime.run(async {
-        let short = spawn(nap(100));
-        let twice = spawn(async {
+    // Written with `writeln!`, not `println!`, so that a reader who pipes
+    // the demo into `head` gets no panic when `head` closes the pipe.
+    let say = |line: &str| drop(writeln!(stdout(), "{line}"));
+    let (short, twice) = runtime.trace(say).run(async {
+        let short = spawn_named("nap(100)", nap(100));
+        let twice = spawn_named("twice", async {
             let first = nap(50).await;
             // Zero: no timer, just a turn for the others.
             sleep(Duration::ZERO).await;
             first + nap(100).await
         });
         // Still asleep when main returns: dropping it cancels its timer.
-        drop(spawn(nap(1000)));
-        short.await + twice.await
+        drop(spawn_named("nap(1000)", nap(1000)));
+        (short.await, twice.await)
     });
-    println!("result: {total}");
+    say(&format!("nap(100) slept {short}ms, twice 50 + 100 = {twice}ms"));
 }
 // ANCHOR_END: main

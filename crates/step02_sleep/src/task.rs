@@ -155,9 +155,18 @@ impl<T> Future for JoinHandle<T> {
 /// `create_task` does: the task is scheduled at once and runs whether or
 /// not anyone awaits the handle. Panics outside [`run`](crate::run).
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
+    spawn_named("", future)
+}
+
+/// Like [`spawn`], with a name that the trace shows where the task is
+/// spawned: asyncio's `create_task(coro, name=...)`.
+pub fn spawn_named<F: Future + 'static>(
+    name: &str,
+    future: F,
+) -> JoinHandle<F::Output> {
     let stage = RefCell::new(Stage::Running(future));
     let cell = Rc::new(TaskCell { stage, waiter: Cell::new(None) });
-    EventLoop::with(|event_loop| event_loop.spawn(Rc::clone(&cell) as _))
+    EventLoop::with(|event_loop| event_loop.spawn(cell.clone(), name))
         .expect("spawn() called outside run(): no event loop runs here");
     JoinHandle(cell)
 }

@@ -232,7 +232,8 @@ fn demo() {
         .expect("the demo runs");
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.ends_with("result: 250\n"), "{stdout}");
+    let last = "nap(100) slept 100ms, twice 50 + 100 = 150ms\n";
+    assert!(stdout.ends_with(last), "{stdout}");
     assert_snapshot!("demo", stdout);
 }
 

@@ -8,8 +8,8 @@ use std::task::{Context, Poll, Waker};
 use std::{fmt::Display, iter, panic::resume_unwind, rc::Rc};
 use std::{time::Duration, time::Instant};
 
-use crate::selector::{Registration, Selector, Wait};
-use crate::task::{Runnable, Task, TaskWaker, spawn};
+use crate::selector::{Registration, Selector, Wait, Watched};
+use crate::task::{Runnable, Task, TaskWaker, spawn_named};
 use crate::timer::{Clock, Millis};
 
 thread_local! {
@@ -71,6 +71,8 @@ pub(crate) struct EventLoop {
     tick: Cell<u64>,
     pub running: Cell<Option<u64>>,
     sink: Option<RefCell<Sink>>,
+    /// The pass of the last line traced, to set the passes apart.
+    traced_tick: Cell<u64>,
 }
 // ANCHOR_END: EventLoop
 
@@ -92,7 +94,11 @@ impl EventLoop {
             let (tick, now) = (self.tick.get(), Millis(self.clock.now()));
             let line =
                 format!("{tick:>4} {now:>9}  {who:<5} {what:<8} {detail}");
-            sink.borrow_mut()(line.trim_end());
+            let mut sink = sink.borrow_mut();
+            if self.traced_tick.replace(tick) != tick {
+                sink("");
+            }
+            sink(line.trim_end());
         }
     }
     // ANCHOR_END: trace
@@ -116,8 +122,8 @@ impl EventLoop {
     // ANCHOR_END: call_soon
 
     // ANCHOR: spawn
-    /// Adds a task and schedules its first step.
-    pub fn spawn(&self, cell: Rc<dyn Runnable>) {
+    /// Adds a task and schedules its first step; `name` is for the trace.
+    pub fn spawn(&self, cell: Rc<dyn Runnable>, name: &str) {
         let id = self.spawned.get() + 1;
         self.spawned.set(id);
         let mut tasks = self.tasks.borrow_mut();
@@ -131,7 +137,7 @@ impl EventLoop {
         }
         tasks[slot] = Some(Task { header, waker, cell });
         drop(tasks);
-        self.trace("spawn", format_args!("t{id}"));
+        self.trace("spawn", format_args!("t{id} {name}"));
         self.call_soon(Handle::Step(slot, id));
     }
     // ANCHOR_END: spawn
@@ -170,14 +176,19 @@ impl EventLoop {
             true => next.map(|at| at.saturating_sub(self.clock.now())),
             false => Some(Duration::ZERO),
         };
+        // About to wait for ever: a task whose waker nothing holds will
+        // never wake, whatever comes, and the trace says so.
+        let lost = timeout.is_none().then(|| self.unwakeable());
+        if let Some(lost) = lost.filter(|lost| !lost.is_empty()) {
+            self.trace("stuck", format_args!("{lost}: no waker held"));
+        }
         if timeout != Some(Duration::ZERO) {
-            let (n, wait) = (self.selector.watching(), Wait(timeout));
-            let s = if n == 1 { "" } else { "s" };
-            self.trace("select", format_args!("wait {wait}, {n} fd{s}"));
+            let (wait, watched) = (Wait(timeout), Watched(&self.selector));
+            self.trace("select", format_args!("wait {wait}{watched}"));
         }
         let ready = self.clock.wait(timeout, &self.selector);
-        for Registration { task, interest, waker, .. } in ready.registrations {
-            self.trace("ready", format_args!("t{task} {interest}"));
+        for Registration { task, what, waker, .. } in ready.registrations {
+            self.trace("ready", format_args!("t{task} {what}"));
             waker.wake();
         }
         if ready.pipe {
@@ -232,6 +243,7 @@ impl EventLoop {
         task.header.scheduled.store(false, Ordering::Release);
         self.budget.set(BUDGET);
         self.running.set(Some(id));
+        self.trace("poll", "");
         let poll = task.cell.poll(&mut Context::from_waker(&task.waker));
         let what =
             if let Poll::Ready(ended) = poll { ended } else { "pending" };
@@ -243,6 +255,17 @@ impl EventLoop {
         self.running.set(None);
     }
     // ANCHOR_END: step
+
+    /// The pending tasks whose waker nothing holds but the loop, which no
+    /// wake can ever reach, as the trace names them.
+    fn unwakeable(&self) -> String {
+        let tasks = self.tasks.borrow();
+        // The loop holds each waker twice: as `header`, and as `waker`.
+        let lost = tasks.iter().flatten();
+        let lost = lost.filter(|t| Arc::strong_count(&t.header) == 2);
+        let lost: Vec<_> = lost.map(|t| format!("t{}", t.header.id)).collect();
+        lost.join(", ")
+    }
 }
 
 // ANCHOR: Runtime
@@ -283,7 +306,7 @@ impl Runtime {
         let nested = CURRENT.with_borrow(Option::is_some);
         assert!(!nested, "run() called inside run()");
         CURRENT.set(Some(Rc::clone(&event_loop)));
-        let main = spawn(future);
+        let main = spawn_named("main", future);
         // Pass after pass, until main is done. An idle loop with no timer
         // waits in `select` for a socket or another thread: it cannot tell
         // that from a deadlock, so it waits, as asyncio does.

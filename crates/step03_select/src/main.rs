@@ -4,18 +4,18 @@
 //!
 //! Run it with `cargo run -p step03_select`.
 
-use std::io;
+use std::io::{self, Write, stdout};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use step03_select::{Runtime, TcpListener, TcpStream, sleep, spawn};
+use step03_select::{Runtime, TcpListener, TcpStream, sleep, spawn_named};
 
 // ANCHOR: serve
 /// Accepts connections for ever, and echoes each in a task of its own.
 async fn serve(listener: TcpListener) -> io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
-        spawn(echo(stream));
+        spawn_named("echo", echo(stream));
     }
 }
 
@@ -48,19 +48,23 @@ fn main() -> io::Result<()> {
         true => Runtime::virtual_time(),
         false => Runtime::default(),
     };
-    let runtime = runtime.trace(|line| println!("{line}"));
+    // Written with `writeln!`, not `println!`, so that a reader who pipes
+    // the demo into `head` gets no panic when `head` closes the pipe.
+    let say = |line: &str| drop(writeln!(stdout(), "{line}"));
+    let runtime = runtime.trace(say);
     let replies = runtime.run(async {
         // Port 0: the system picks a free one.
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
-        spawn(serve(listener));
-        let ticker = spawn(async {
+        spawn_named("serve", serve(listener));
+        let ticker = spawn_named("ticker", async {
             for _ in 0..2 {
                 sleep(Duration::from_millis(1)).await;
             }
         });
-        let clients =
-            ["hello", "select"].map(|message| spawn(client(addr, message)));
+        let clients = ["hello", "select"].map(|message| {
+            spawn_named(&format!("client({message})"), client(addr, message))
+        });
         let mut replies = Vec::new();
         for client in clients {
             replies.push(client.await?);
@@ -68,7 +72,7 @@ fn main() -> io::Result<()> {
         ticker.await;
         io::Result::Ok(replies)
     })?;
-    println!("replies: {}", replies.join(", "));
+    say(&format!("replies: {}", replies.join(", ")));
     Ok(())
 }
 // ANCHOR_END: main

@@ -22,5 +22,5 @@ pub use interval::{
     Interval, MissedTickBehavior, Periodic, call_every, interval,
 };
 pub use net::{TcpListener, TcpStream};
-pub use task::{JoinHandle, spawn, yield_now};
+pub use task::{JoinHandle, spawn, spawn_named, yield_now};
 pub use timer::{TimerHandle, call_at, call_later, now, sleep, sleep_until};

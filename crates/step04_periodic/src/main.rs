@@ -6,11 +6,11 @@
 //!
 //! Run it with `cargo run -p step04_periodic`.
 
-use std::io;
+use std::io::{self, Write, stdout};
 use std::time::Duration;
 
 use step04_periodic::{
-    Runtime, TcpListener, TcpStream, interval, sleep, spawn,
+    Runtime, TcpListener, TcpStream, interval, sleep, spawn_named,
 };
 
 // ANCHOR: serve
@@ -18,7 +18,7 @@ use step04_periodic::{
 async fn serve(listener: TcpListener) -> io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
-        spawn(echo(stream));
+        spawn_named("echo", echo(stream));
     }
 }
 
@@ -40,7 +40,8 @@ struct Goodbye(&'static str);
 
 impl Drop for Goodbye {
     fn drop(&mut self) {
-        println!("{}: dropped, so its destructor runs", self.0);
+        let line = format!("{}: dropped, so its destructor runs", self.0);
+        drop(writeln!(stdout(), "{line}"));
     }
 }
 
@@ -60,12 +61,15 @@ fn main() -> io::Result<()> {
         true => Runtime::virtual_time(),
         false => Runtime::default(),
     };
-    let runtime = runtime.trace(|line| println!("{line}"));
+    // Written with `writeln!`, not `println!`, so that a reader who pipes
+    // the demo into `head` gets no panic when `head` closes the pipe.
+    let say = |line: &str| drop(writeln!(stdout(), "{line}"));
+    let runtime = runtime.trace(say);
     let replies = runtime.run(async {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
-        spawn(serve(listener));
-        spawn(heartbeat());
+        spawn_named("serve", serve(listener));
+        spawn_named("heartbeat", heartbeat());
         // A slow client: a word, its echo, then a pause, twice.
         let stream = TcpStream::connect(addr).await?;
         let mut replies = Vec::new();
@@ -78,7 +82,7 @@ fn main() -> io::Result<()> {
         }
         io::Result::Ok(replies)
     })?;
-    println!("replies: {}", replies.join(", "));
+    say(&format!("replies: {}", replies.join(", ")));
     Ok(())
 }
 // ANCHOR_END: main

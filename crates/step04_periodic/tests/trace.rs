@@ -317,7 +317,7 @@ fn timer_cancelled() {
     assert!(trace.contains("cancel   #1") && trace.contains("cancel   #3"));
     assert!(!trace.contains("fire     #1") && !trace.contains("fire     #3"));
     // With both cancelled, the first wait is for the 10ms timer.
-    assert!(trace.contains("loop  select   wait 10.0ms,"));
+    assert!(trace.contains("loop  select   wait 10.0ms\n"));
     assert_snapshot!("timer_cancelled", trace);
 }
 
@@ -384,7 +384,7 @@ fn idle_wait_equals_time_to_next_deadline() {
     let waits: Vec<_> = trace.lines().filter(|l| l.contains("wait")).collect();
     assert_eq!(waits.len(), 3, "{trace}");
     for (wait, expected) in waits.iter().zip(["7.0ms", "3.0ms", "0.4ms"]) {
-        assert!(wait.contains(&format!("wait {expected},")), "{wait}");
+        assert!(wait.ends_with(&format!("wait {expected}")), "{wait}");
     }
     assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
 }
@@ -527,7 +527,10 @@ fn several_clients_interleaved() {
                                 .await?,
                         );
                     }
-                    io::Result::Ok(replies.join(" "))
+                    // The stream goes back to main, open: a close here
+                    // would race the end of the program, and when the
+                    // server's tasks saw it would vary from run to run.
+                    io::Result::Ok((replies.join(" "), stream))
                 })
             })
             .collect();
@@ -537,10 +540,9 @@ fn several_clients_interleaved() {
         }
         io::Result::Ok(replies)
     });
-    assert_eq!(
-        replies.unwrap().unwrap(),
-        ["one1 one2", "two1 two2", "three1 three2"]
-    );
+    let replies: Vec<_> =
+        replies.unwrap().unwrap().into_iter().map(|(reply, _)| reply).collect();
+    assert_eq!(replies, ["one1 one2", "two1 two2", "three1 three2"]);
     // The three conversations take turns in the same passes.
     assert!(trace.matches("  ready    ").count() >= 6, "{trace}");
     assert_snapshot!("several_clients_interleaved", trace);
@@ -651,7 +653,7 @@ fn cross_thread_wake_interrupts_select() {
         .await;
         thread.join().unwrap();
     });
-    let select = trace.find("select   wait forever, 1 fd").expect("blocked");
+    let select = trace.find("select   wait forever\n").expect("blocked");
     let pipe = trace.find("ready    wake pipe").expect("the pipe roused it");
     assert!(select < pipe && trace.contains("wake     t1 (from a thread)"));
     assert_snapshot!("cross_thread_wake_interrupts_select", trace);
@@ -739,7 +741,7 @@ fn an_interval_does_not_drift() {
     let expected =
         ["work at 0ms", "work at 100ms", "work at 200ms", "work at 300ms"];
     assert_eq!(log.entries(), expected);
-    assert!(trace.contains("t1    tick     due 300.0ms"));
+    assert!(trace.contains("t1    interval tick due 300.0ms"));
     assert_snapshot!("an_interval_does_not_drift", trace);
 }
 
@@ -936,4 +938,35 @@ fn shutdown_cancels_background_tasks_in_spawn_order() {
     });
     assert_eq!(log.entries(), ["first", "second"]);
     assert_snapshot!("shutdown_cancels_background_tasks_in_spawn_order", trace);
+}
+
+#[test]
+#[cfg_attr(miri, ignore)] // select(2), which miri cannot run
+fn a_task_nothing_can_wake_is_reported() {
+    let (output, trace) = traced(async {
+        // t2 waits on a future that never keeps its waker.
+        drop(spawn(poll_fn(|_| Poll::<()>::Pending)));
+        yield_now().await;
+        // Main's waker goes to a thread, which wakes it a little later:
+        // until then the loop waits for ever, and says what it sees.
+        let woken = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&woken);
+        poll_fn(move |cx| {
+            if flag.load(Ordering::Acquire) {
+                return Poll::Ready(());
+            }
+            let (waker, flag) = (cx.waker().clone(), Arc::clone(&flag));
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(20));
+                flag.store(true, Ordering::Release);
+                waker.wake();
+            });
+            Poll::Pending
+        })
+        .await;
+    });
+    output.unwrap();
+    assert!(trace.contains("loop  stuck    t2: no waker held"), "{trace}");
+    assert!(!trace.contains("stuck    t1"), "main's waker is held");
+    assert_snapshot!("a_task_nothing_can_wake_is_reported", trace);
 }

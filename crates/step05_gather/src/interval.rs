@@ -62,7 +62,7 @@ impl Interval {
             }
         };
         EventLoop::with(|l| {
-            l.trace("tick", format_args!("due {}", Millis(due)))
+            l.trace("interval", format_args!("tick due {}", Millis(due)))
         });
         due
     }

@@ -6,12 +6,12 @@
 //!
 //! Run it with `cargo run -p step05_gather`.
 
-use std::io;
+use std::io::{self, Write, stdout};
 use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
 
 use step05_gather::{
-    Runtime, TcpListener, TcpStream, gather, now, sleep, spawn, timeout,
+    Runtime, TcpListener, TcpStream, gather, now, sleep, spawn_named, timeout,
     try_gather,
 };
 
@@ -20,7 +20,7 @@ use step05_gather::{
 async fn serve(listener: TcpListener) -> io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
-        spawn(send_file(stream));
+        spawn_named("send_file", send_file(stream));
     }
 }
 
@@ -73,11 +73,14 @@ fn main() -> io::Result<()> {
         true => Runtime::virtual_time(),
         false => Runtime::default(),
     };
-    let runtime = runtime.trace(|line| println!("{line}"));
+    // Written with `writeln!`, not `println!`, so that a reader who pipes
+    // the demo into `head` gets no panic when `head` closes the pipe.
+    let say = |line: &str| drop(writeln!(stdout(), "{line}"));
+    let runtime = runtime.trace(say);
     let report = runtime.run(async {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
-        spawn(serve(listener));
+        spawn_named("serve", serve(listener));
         let mut report = Vec::new();
         // Three at once: 300 + 100 + 200 ms of waiting, in about 300.
         let start = now();
@@ -97,7 +100,7 @@ fn main() -> io::Result<()> {
         report.push(format!("timeout: {:?}", file.await));
         io::Result::Ok(report)
     })?;
-    println!("{}", report.join("\n"));
+    say(&report.join("\n"));
     Ok(())
 }
 // ANCHOR_END: main

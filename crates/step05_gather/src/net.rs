@@ -12,12 +12,13 @@ use crate::selector::{Interest, check_fd};
 use crate::task::yield_now;
 
 // ANCHOR: io_ready
-/// Runs `op` until it no longer would block. Each time it would, the task
-/// waits until `select` finds `fd` ready for `interest`. Readiness is only
-/// a hint (another reader may get there first), hence the loop.
+/// Runs `op`, the call `what`, until it no longer would block. Each time
+/// it would, the task waits until `select` finds `fd` ready for
+/// `interest`. Readiness is only a hint (another reader may get there
+/// first), hence the loop.
 async fn io_ready<T>(
     fd: RawFd,
-    interest: Interest,
+    (interest, what): (Interest, &'static str),
     mut op: impl FnMut() -> io::Result<T>,
 ) -> io::Result<T> {
     loop {
@@ -28,7 +29,7 @@ async fn io_ready<T>(
         }
         match op() {
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                Readiness { fd, interest, registration: None }.await?;
+                Readiness { fd, interest, what, registration: None }.await?;
             }
             result => return result,
         }
@@ -43,6 +44,7 @@ async fn io_ready<T>(
 struct Readiness {
     fd: RawFd,
     interest: Interest,
+    what: &'static str,
     registration: Option<u64>,
 }
 
@@ -55,15 +57,19 @@ impl Future for Readiness {
             // the caller tries its call again, and will learn which.
             return Poll::Ready(Ok(()));
         }
-        let (fd, interest, waker) =
-            (self.fd, self.interest, cx.waker().clone());
+        let (fd, interest, what) = (self.fd, self.interest, self.what);
+        let waker = cx.waker().clone();
         let registered = EventLoop::with(|event_loop| {
-            event_loop.trace("blocked", interest);
+            event_loop.trace("blocked", what);
             // Readiness is polled only by a task's step: one is running.
             let task = event_loop.running.get().unwrap_or_default();
-            let number =
-                event_loop.selector.register(fd, interest, task, waker)?;
-            event_loop.trace("watch", interest);
+            let number = event_loop.selector.register(
+                fd,
+                interest,
+                (task, what),
+                waker,
+            )?;
+            event_loop.trace("watch", what);
             io::Result::Ok(number)
         });
         self.registration =
@@ -77,7 +83,7 @@ impl Drop for Readiness {
         let Some(number) = self.registration else { return };
         EventLoop::with(|event_loop| {
             if let Some(gone) = event_loop.selector.deregister(number) {
-                event_loop.trace("unwatch", gone.interest);
+                event_loop.trace("unwatch", gone.what);
             }
         });
     }
@@ -105,7 +111,8 @@ impl TcpListener {
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let fd = self.0.as_raw_fd();
         let (stream, peer) =
-            io_ready(fd, Interest::Read, || self.0.accept()).await?;
+            io_ready(fd, (Interest::Read, "accept"), || self.0.accept())
+                .await?;
         // Refused now, not at its first wait: select could never watch it.
         // Dropped, it is closed, and the client sees the connection end.
         check_fd(stream.as_raw_fd())?;
@@ -124,14 +131,16 @@ pub struct TcpStream(net::TcpStream);
 impl TcpStream {
     /// Reads into `buf`; `Ok(0)` means the peer closed its side (EOF).
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let read = || (&self.0).read(buf);
-        traced("read", io_ready(self.fd(), Interest::Read, read).await)
+        let op = || (&self.0).read(buf);
+        let read = io_ready(self.fd(), (Interest::Read, "read"), op).await;
+        traced("read", read)
     }
 
     /// Writes some of `buf`, perhaps not all: returns how much.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        let write = || (&self.0).write(buf);
-        traced("write", io_ready(self.fd(), Interest::Write, write).await)
+        let op = || (&self.0).write(buf);
+        let wrote = io_ready(self.fd(), (Interest::Write, "write"), op).await;
+        traced("write", wrote)
     }
     // ANCHOR_END: TcpStream
 
@@ -197,15 +206,17 @@ impl TcpStream {
         if started < 0 && error.raw_os_error() != Some(libc::EINPROGRESS) {
             return Err(error);
         }
-        io_ready(fd, Interest::Write, || match stream.0.take_error()? {
-            Some(error) => Err(error),
-            // Not connected yet (a wake too early): that is "would block".
-            None => match stream.0.peer_addr() {
-                Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => {
-                    Err(io::ErrorKind::WouldBlock.into())
-                }
-                other => other.map(drop),
-            },
+        io_ready(fd, (Interest::Write, "connect"), || {
+            match stream.0.take_error()? {
+                Some(error) => Err(error),
+                // Not connected yet (a wake too early): that is "would block".
+                None => match stream.0.peer_addr() {
+                    Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    other => other.map(drop),
+                },
+            }
         })
         .await?;
         EventLoop::with(|event_loop| event_loop.trace("connect", ""));

@@ -19,20 +19,16 @@ pub enum Interest {
     Write,
 }
 
-impl fmt::Display for Interest {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(if *self == Interest::Read { "read" } else { "write" })
-    }
-}
-
 // ANCHOR: Registration
 /// A task waiting for an fd: asyncio's `add_reader` / `add_writer`.
 pub(crate) struct Registration {
     pub number: u64,
     pub fd: RawFd,
     pub interest: Interest,
-    /// The task that registered, for the trace: fd numbers vary by run.
+    /// The task that registered, and the call it waits to make (`read`,
+    /// `accept`...), for the trace: fd numbers vary by run.
     pub task: u64,
+    pub what: &'static str,
     pub waker: Waker,
 }
 // ANCHOR_END: Registration
@@ -72,6 +68,27 @@ impl fmt::Display for Wait {
         match self.0 {
             Some(timeout) => write!(f, "{}", Millis(timeout)),
             None => f.write_str("forever"),
+        }
+    }
+}
+
+/// The fds a `select` watches, as the trace names them: which task waits
+/// to make which call, for up to three; past three, for the first two,
+/// and how many more. The wake pipe is always watched too, unnamed.
+pub(crate) struct Watched<'a>(pub &'a Selector);
+
+impl fmt::Display for Watched<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let registrations = self.0.registrations.borrow();
+        let n = registrations.len();
+        let shown = if n > 3 { 2 } else { n };
+        for (i, r) in registrations.iter().take(shown).enumerate() {
+            let on = if i == 0 { " on" } else { "," };
+            write!(f, "{on} t{} {}", r.task, r.what)?;
+        }
+        match n - shown {
+            0 => Ok(()),
+            more => write!(f, ", {more} more"),
         }
     }
 }
@@ -132,13 +149,14 @@ impl Selector {
         &self,
         fd: RawFd,
         interest: Interest,
-        task: u64,
+        (task, what): (u64, &'static str),
         waker: Waker,
     ) -> io::Result<u64> {
         check_fd(fd)?;
         let number = self.registered.get() + 1;
         self.registered.set(number);
-        let registration = Registration { number, fd, interest, task, waker };
+        let registration =
+            Registration { number, fd, interest, task, what, waker };
         self.registrations.borrow_mut().push(registration);
         Ok(number)
     }

@@ -209,11 +209,21 @@ impl<T: 'static> JoinHandle<T> {
 /// `create_task` does: the task is scheduled at once and runs whether or
 /// not anyone awaits the handle. Panics outside [`run`](crate::run).
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
+    spawn_named("", future)
+}
+
+/// Like [`spawn`], with a name that the trace shows where the task is
+/// spawned: asyncio's `create_task(coro, name=...)`.
+pub fn spawn_named<F: Future + 'static>(
+    name: &str,
+    future: F,
+) -> JoinHandle<F::Output> {
     let (stage, waiter) =
         (RefCell::new(Stage::Running(future)), Cell::default());
     let (task, cancelled) = (Cell::default(), Cell::default());
     let cell = Rc::new(TaskCell { stage, waiter, task, cancelled });
-    let task = EventLoop::with(|event_loop| event_loop.spawn(cell.clone()));
+    let task =
+        EventLoop::with(|event_loop| event_loop.spawn(cell.clone(), name));
     cell.task.set(task.expect("spawn() called outside run(): no loop runs"));
     JoinHandle(cell)
 }
