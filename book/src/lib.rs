@@ -9,6 +9,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use mdbook_driver::book::{Book, BookItem};
+use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+
+pub mod timeline;
+
 /// The book's root: the folder with `book.toml`.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -24,6 +29,7 @@ pub fn build(out: &Path) -> Result<PathBuf, String> {
     let mut book =
         mdbook_driver::MDBook::load(root()).map_err(|e| e.to_string())?;
     book.config.build.build_dir = out.to_path_buf();
+    book.with_preprocessor(Timelines { dir: chapters_dir() });
     book.build().map_err(|e| format!("{e:#}"))?;
     Ok(out.to_path_buf())
 }
@@ -68,10 +74,86 @@ fn directives(text: &str) -> Vec<&str> {
     found
 }
 
+/// The book's own preprocessor: it draws each `{{#timeline path}}` as an
+/// SVG picture of the trace in that snapshot (see [`timeline`]).
+pub struct Timelines {
+    /// The chapters' folder, which the paths are relative to.
+    pub dir: PathBuf,
+}
+
+impl Preprocessor for Timelines {
+    fn name(&self) -> &str {
+        "timeline"
+    }
+
+    fn run(
+        &self,
+        _: &PreprocessorContext,
+        mut book: Book,
+    ) -> mdbook_preprocessor::errors::Result<Book> {
+        let mut failed = None;
+        book.for_each_mut(|item| {
+            let BookItem::Chapter(chapter) = item else { return };
+            match timelines(&self.dir, &chapter.content) {
+                Ok(content) => chapter.content = content,
+                Err(why) => failed = Some(format!("{}: {why}", chapter.name)),
+            }
+        });
+        match failed {
+            Some(why) => Err(mdbook_preprocessor::errors::Error::msg(why)),
+            None => Ok(book),
+        }
+    }
+}
+
+/// `text` with each `{{#timeline path}}` replaced by its picture.
+pub fn timelines(dir: &Path, text: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{#timeline ") {
+        let end = rest[start..].find("}}").ok_or("an unclosed {{#timeline")?;
+        let path = rest[start + 12..start + end].trim();
+        out += &rest[..start];
+        out += &timeline_html(dir, path)?;
+        rest = &rest[start + end + 2..];
+    }
+    Ok(out + rest)
+}
+
+/// What the colours and shapes of a timeline mean, under each picture.
+const LEGEND: &str = "<p class=\"timeline-legend\"><small>\
+    Lanes: the loop, then each task. A box is a poll: \
+    <span style=\"background:#9ecae1\">&nbsp;pending&nbsp;</span> \
+    <span style=\"background:#74c476\">&nbsp;done&nbsp;</span> \
+    <span style=\"background:#fb6a4a\">&nbsp;panic&nbsp;</span> \
+    <span style=\"background:#bdbdbd\">&nbsp;dropped&nbsp;</span>. \
+    Grey columns: waits in <code>select</code>. \
+    <span style=\"color:#d95f0e\">Arrows</span>: wakes. \
+    Dots: the loop's own events. Hover for details.</small></p>";
+
+/// The picture of the trace in the snapshot at `path`, in a box that
+/// scrolls sideways when the trace is long.
+fn timeline_html(dir: &Path, path: &str) -> Result<String, String> {
+    let text = fs::read_to_string(dir.join(path))
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    let events = timeline::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+    let name =
+        Path::new(path).file_stem().unwrap_or_default().to_string_lossy();
+    let name = name.trim_start_matches("trace__").replace('_', " ");
+    let svg = timeline::render(&events, &format!("Timeline of {name}"));
+    let style = "overflow-x: auto";
+    Ok(format!(
+        "<div class=\"timeline\" style=\"{style}\">{svg}</div>\n{LEGEND}\n"
+    ))
+}
+
 /// Checks one directive, as found in a chapter in `dir`.
 pub fn check_directive(dir: &Path, directive: &str) -> Result<(), String> {
+    if let Some(path) = directive.strip_prefix("timeline ") {
+        return timeline_html(dir, path.trim()).map(drop);
+    }
     let Some(target) = directive.strip_prefix("include ") else {
-        return Err("only {{#include}} is used in this book".into());
+        return Err("only {{#include}} and {{#timeline}} are used here".into());
     };
     // `path`, `path:anchor`, `path:start:end`, `path:start:` or `path::end`.
     let mut parts = target.trim().splitn(2, ':');

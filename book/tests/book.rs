@@ -49,6 +49,15 @@ fn the_checker_rejects_a_snapshot_include_that_shows_its_header() {
 }
 
 #[test]
+fn the_checker_accepts_a_timeline_of_a_trace_and_nothing_else() {
+    assert_eq!(check(&format!("timeline {SNAP}")), Ok(()));
+    let error = check("timeline ../crates/nowhere.snap").unwrap_err();
+    assert!(error.contains("cannot read"), "{error}");
+    let error = check(&format!("timeline {LIB}")).unwrap_err();
+    assert!(error.contains("not a trace"), "{error}");
+}
+
+#[test]
 fn the_checker_rejects_lines_past_the_end_and_other_directives() {
     assert!(check(&format!("include {SNAP}:900:")).is_err());
     assert!(check(&format!("include {SNAP}:5:900")).is_err());
@@ -86,6 +95,25 @@ fn the_book_builds_with_every_include_expanded_and_search() {
         pages.iter().map(|p| fs::read_to_string(p).unwrap()).collect();
     assert!(all.contains("fn run_once"));
     assert!(all.contains("tick  who   event    detail"));
+    // Each timeline became a picture, as many as the chapters ask for.
+    let asked: usize = fs::read_dir(chapters_dir())
+        .unwrap()
+        .map(|entry| fs::read_to_string(entry.unwrap().path()).unwrap())
+        .map(|chapter| chapter.matches("{{#timeline ").count())
+        .sum();
+    assert!(asked > 0);
+    let drawn: usize = pages
+        .iter()
+        .filter(|page| !page.ends_with("print.html"))
+        .map(|page| fs::read_to_string(page).unwrap())
+        .map(|page| {
+            page.matches(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline""#,
+            )
+            .count()
+        })
+        .sum();
+    assert_eq!(drawn, asked, "print.html, which holds every page, aside");
     assert!(
         fs::read_dir(&html).unwrap().filter_map(Result::ok).any(|e| e
             .file_name()
