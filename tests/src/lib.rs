@@ -93,9 +93,13 @@ pub fn size_report() -> String {
     report
 }
 
-/// What stage `to` adds to stage `from`: `diff -ruN` of their `src/` and
-/// `Cargo.toml`, as the book shows it. Lines that differ only by the crate's
-/// name are not shown: `from`'s name is read as `to`'s before comparing.
+/// What stage `to` adds to stage `from`, as the book shows it: a unified
+/// diff of their `src/` and `Cargo.toml`, with one line of context, each
+/// hunk numbered (`[3]`) for the chapter's notes to name. What would only
+/// repeat the chapter is left out: the `ANCHOR` lines, the demo
+/// (`src/main.rs`), and the body of a new file, which is named instead.
+/// Lines that differ only by the crate's name are not shown either:
+/// `from`'s name is read as `to`'s before comparing.
 pub fn stage_diff(from: &str, to: &str) -> String {
     // A folder of its own for each call, as tests run in parallel.
     static CALLS: AtomicUsize = AtomicUsize::new(0);
@@ -106,32 +110,58 @@ pub fn stage_diff(from: &str, to: &str) -> String {
     for (stage, side) in [(from, "a"), (to, "b")] {
         let source = crates_dir().join(stage);
         let mut files = rust_files(&source.join("src"));
+        files.retain(|file| !file.ends_with("src/main.rs"));
         files.push(source.join("Cargo.toml"));
         for file in files {
             let relative = file.strip_prefix(&source).unwrap();
             let copy = work.join(side).join(relative);
             fs::create_dir_all(copy.parent().unwrap()).unwrap();
             let text = fs::read_to_string(&file).unwrap().replace(from, to);
-            fs::write(copy, text).unwrap();
+            let kept = text.lines().filter(|line| {
+                let line = line.trim_start();
+                !line.starts_with("// ANCHOR: ")
+                    && !line.starts_with("// ANCHOR_END: ")
+            });
+            fs::write(
+                copy,
+                kept.map(|line| line.to_string() + "\n").collect::<String>(),
+            )
+            .unwrap();
         }
     }
     let output = std::process::Command::new("diff")
-        .args(["-ruN", "a", "b"])
+        .args(["-r", "-U1", "a", "b"])
         .current_dir(&work)
         .output()
         .expect("diff(1) runs");
-    fs::remove_dir_all(&work).unwrap();
     // Exit status 1 means "the files differ", which is the point.
     assert!(output.status.code() == Some(1), "diff failed: {output:?}");
     let diff = String::from_utf8(output.stdout).unwrap();
-    diff.lines()
-        .map(|line| {
+    let mut shown = Vec::new();
+    let mut hunks = 0;
+    for line in diff.lines() {
+        if let Some(only) = line.strip_prefix("Only in b/") {
+            // "Only in b/src: timer.rs": a new file, named.
+            let path = only.replace(": ", "/");
+            let lines = fs::read_to_string(work.join("b").join(&path))
+                .unwrap()
+                .lines()
+                .count();
+            shown.push(format!(
+                "new file crates/{to}/{path}: {lines} lines, explained in the chapter"
+            ));
+        } else if line.starts_with("diff ") {
+            continue;
+        } else if line.starts_with("@@") {
+            hunks += 1;
+            shown.push(format!("{line} [{hunks}]"));
+        } else {
             // File headers: real paths, and no timestamps.
             let line = line.split('\t').next().unwrap();
             let line = line.replace(" a/", &format!(" crates/{from}/"));
-            line.replace(" b/", &format!(" crates/{to}/"))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
+            shown.push(line.replace(" b/", &format!(" crates/{to}/")));
+        }
+    }
+    fs::remove_dir_all(&work).unwrap();
+    shown.join("\n") + "\n"
 }
