@@ -197,7 +197,7 @@ impl Runtime {
         CURRENT.set(None);
         let Some(output) = output else {
             let why = "deadlock: main waits, but nothing is ready";
-            panic!("{why}; tasks whose waker nothing holds: {unwakeable}")
+            panic!("{why}; nothing holds the waker of: {unwakeable}")
         };
         output.unwrap_or_else(|panic| resume_unwind(panic))
     }

@@ -288,7 +288,7 @@ impl Runtime {
         CURRENT.set(None);
         let Some(output) = output else {
             let why = "deadlock: main waits, no task is ready, no timer set";
-            panic!("{why}; tasks whose waker nothing holds: {unwakeable}")
+            panic!("{why}; nothing holds the waker of: {unwakeable}")
         };
         output.unwrap_or_else(|panic| resume_unwind(panic))
     }
