@@ -12,6 +12,7 @@ mod lost_wakeup;
 #[path = "../examples/poll_everything.rs"]
 mod poll_everything;
 
+// ANCHOR: a_lost_waker_leaves_a_task_nothing_can_wake
 #[test]
 fn a_lost_waker_leaves_a_task_nothing_can_wake() {
     let out = lost_wakeup::output();
@@ -21,7 +22,9 @@ fn a_lost_waker_leaves_a_task_nothing_can_wake() {
     assert!(out.ends_with("nothing holds the waker of: t2\n"), "{out}");
     assert_snapshot!("lost_wakeup", out);
 }
+// ANCHOR_END: a_lost_waker_leaves_a_task_nothing_can_wake
 
+// ANCHOR: polling_every_task_every_pass_costs_tasks_times_passes
 #[test]
 fn polling_every_task_every_pass_costs_tasks_times_passes() {
     let out = poll_everything::output();
@@ -31,3 +34,4 @@ fn polling_every_task_every_pass_costs_tasks_times_passes() {
     assert!(out.contains("were woken: 301 polls"), "{out}");
     assert_snapshot!("poll_everything", out);
 }
+// ANCHOR_END: polling_every_task_every_pass_costs_tasks_times_passes

@@ -13,6 +13,7 @@ use std::thread;
 use insta::assert_snapshot;
 use step01_tasks::{Runtime, spawn, yield_now};
 
+// ANCHOR: traced
 /// Runs `main` on a traced loop; returns its output, or the panic that
 /// ended `run`, and the trace.
 fn traced<T: 'static>(
@@ -28,6 +29,7 @@ fn traced<T: 'static>(
     let output = panic::catch_unwind(AssertUnwindSafe(|| runtime.run(main)));
     (output, trace.take())
 }
+// ANCHOR_END: traced
 
 /// A log that tasks write to, to check the order they ran in.
 #[derive(Clone, Default)]
@@ -42,6 +44,7 @@ impl Log {
     }
 }
 
+// ANCHOR: steps
 /// A task that logs `name` and yields, `steps` times.
 async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
     for step in 1..=steps {
@@ -50,14 +53,18 @@ async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
     }
     steps
 }
+// ANCHOR_END: steps
 
+// ANCHOR: single_task
 #[test]
 fn single_task() {
     let (output, trace) = traced(async { 6 * 7 });
     assert_eq!(output.unwrap(), 42);
     assert_snapshot!("single_task", trace);
 }
+// ANCHOR_END: single_task
 
+// ANCHOR: three_tasks_interleave
 #[test]
 fn three_tasks_interleave() {
     let log = Log::default();
@@ -73,7 +80,9 @@ fn three_tasks_interleave() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("three_tasks_interleave", trace);
 }
+// ANCHOR_END: three_tasks_interleave
 
+// ANCHOR: await_join_handle
 #[test]
 fn await_join_handle() {
     let (output, trace) = traced(async {
@@ -88,7 +97,9 @@ fn await_join_handle() {
     assert!(trace.contains("   3  t2    wake     t1\n   3  t2    done\n"));
     assert_snapshot!("await_join_handle", trace);
 }
+// ANCHOR_END: await_join_handle
 
+// ANCHOR: spawn_inside_task
 #[test]
 fn spawn_inside_task() {
     let (output, trace) = traced(async {
@@ -102,7 +113,9 @@ fn spawn_inside_task() {
     assert!(trace.contains("t2    spawn    t3"));
     assert_snapshot!("spawn_inside_task", trace);
 }
+// ANCHOR_END: spawn_inside_task
 
+// ANCHOR: panicking_task
 #[test]
 fn panicking_task() {
     let log = Log::default();
@@ -124,7 +137,9 @@ fn panicking_task() {
     assert!(trace.contains("t2    panic"));
     assert_snapshot!("panicking_task", trace);
 }
+// ANCHOR_END: panicking_task
 
+// ANCHOR: yielding_loop_cannot_starve
 #[test]
 fn yielding_loop_cannot_starve() {
     let log = Log::default();
@@ -155,7 +170,9 @@ fn yielding_loop_cannot_starve() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("yielding_loop_cannot_starve", trace);
 }
+// ANCHOR_END: yielding_loop_cannot_starve
 
+// ANCHOR: lend_waker
 /// Gives `slot` the waker of the task that awaits it, then waits for a
 /// wake: pending once, ready the next time it is polled.
 async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
@@ -170,7 +187,9 @@ async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
     })
     .await
 }
+// ANCHOR_END: lend_waker
 
+// ANCHOR: duplicate_and_spurious_wakes
 #[test]
 fn duplicate_and_spurious_wakes() {
     let polls = Rc::new(Cell::new(0));
@@ -215,7 +234,9 @@ fn duplicate_and_spurious_wakes() {
     assert!(trace.contains("loop  skip     t2 (finished)"));
     assert_snapshot!("duplicate_and_spurious_wakes", trace);
 }
+// ANCHOR_END: duplicate_and_spurious_wakes
 
+// ANCHOR: demo
 #[test]
 // The demo runs as a process of its own, which miri cannot start.
 #[cfg_attr(miri, ignore)]
@@ -231,3 +252,4 @@ fn demo() {
     assert!(stdout.ends_with(last), "{stdout}");
     assert_snapshot!("demo", stdout);
 }
+// ANCHOR_END: demo

@@ -14,6 +14,7 @@ mod first_waker;
 #[path = "../examples/rounded_down.rs"]
 mod rounded_down;
 
+// ANCHOR: a_sleep_that_keeps_its_first_waker_wakes_the_wrong_task
 #[test]
 fn a_sleep_that_keeps_its_first_waker_wakes_the_wrong_task() {
     let out = first_waker::output();
@@ -26,7 +27,9 @@ fn a_sleep_that_keeps_its_first_waker_wakes_the_wrong_task() {
     assert!(right.ends_with("run returned: the napper woke\n"), "{right}");
     assert_snapshot!("first_waker", out);
 }
+// ANCHOR_END: a_sleep_that_keeps_its_first_waker_wakes_the_wrong_task
 
+// ANCHOR: a_wait_rounded_down_spins_and_one_rounded_up_does_not
 #[test]
 #[cfg_attr(miri, ignore)] // real time, and getrusage
 fn a_wait_rounded_down_spins_and_one_rounded_up_does_not() {
@@ -42,3 +45,4 @@ fn a_wait_rounded_down_spins_and_one_rounded_up_does_not() {
     let report = rounded_down::report(&up, &down);
     assert!(report.starts_with("20 deadlines, 1.9ms apart"), "{report}");
 }
+// ANCHOR_END: a_wait_rounded_down_spins_and_one_rounded_up_does_not

@@ -14,6 +14,7 @@ use std::time::Duration;
 use insta::assert_snapshot;
 use step02_sleep::{Runtime, call_later, now, sleep, spawn, yield_now};
 
+// ANCHOR: traced
 /// Runs `main` on a traced loop with a virtual clock; returns its output,
 /// or the panic that ended `run`, and the trace.
 fn traced<T: 'static>(
@@ -29,6 +30,7 @@ fn traced<T: 'static>(
     let output = panic::catch_unwind(AssertUnwindSafe(|| runtime.run(main)));
     (output, trace.take())
 }
+// ANCHOR_END: traced
 
 /// A log that tasks write to, to check the order they ran in.
 #[derive(Clone, Default)]
@@ -43,6 +45,7 @@ impl Log {
     }
 }
 
+// ANCHOR: steps
 /// A task that logs `name` and yields, `steps` times.
 async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
     for step in 1..=steps {
@@ -51,14 +54,18 @@ async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
     }
     steps
 }
+// ANCHOR_END: steps
 
+// ANCHOR: single_task
 #[test]
 fn single_task() {
     let (output, trace) = traced(async { 6 * 7 });
     assert_eq!(output.unwrap(), 42);
     assert_snapshot!("single_task", trace);
 }
+// ANCHOR_END: single_task
 
+// ANCHOR: three_tasks_interleave
 #[test]
 fn three_tasks_interleave() {
     let log = Log::default();
@@ -74,7 +81,9 @@ fn three_tasks_interleave() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("three_tasks_interleave", trace);
 }
+// ANCHOR_END: three_tasks_interleave
 
+// ANCHOR: await_join_handle
 #[test]
 fn await_join_handle() {
     let (output, trace) = traced(async {
@@ -91,7 +100,9 @@ fn await_join_handle() {
     ));
     assert_snapshot!("await_join_handle", trace);
 }
+// ANCHOR_END: await_join_handle
 
+// ANCHOR: spawn_inside_task
 #[test]
 fn spawn_inside_task() {
     let (output, trace) = traced(async {
@@ -105,7 +116,9 @@ fn spawn_inside_task() {
     assert!(trace.contains("t2    spawn    t3"));
     assert_snapshot!("spawn_inside_task", trace);
 }
+// ANCHOR_END: spawn_inside_task
 
+// ANCHOR: panicking_task
 #[test]
 fn panicking_task() {
     let log = Log::default();
@@ -127,7 +140,9 @@ fn panicking_task() {
     assert!(trace.contains("t2    panic"));
     assert_snapshot!("panicking_task", trace);
 }
+// ANCHOR_END: panicking_task
 
+// ANCHOR: yielding_loop_cannot_starve
 #[test]
 fn yielding_loop_cannot_starve() {
     let log = Log::default();
@@ -158,7 +173,9 @@ fn yielding_loop_cannot_starve() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("yielding_loop_cannot_starve", trace);
 }
+// ANCHOR_END: yielding_loop_cannot_starve
 
+// ANCHOR: lend_waker
 /// Gives `slot` the waker of the task that awaits it, then waits for a
 /// wake: pending once, ready the next time it is polled.
 async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
@@ -173,7 +190,9 @@ async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
     })
     .await
 }
+// ANCHOR_END: lend_waker
 
+// ANCHOR: duplicate_and_spurious_wakes
 #[test]
 fn duplicate_and_spurious_wakes() {
     let polls = Rc::new(Cell::new(0));
@@ -218,7 +237,9 @@ fn duplicate_and_spurious_wakes() {
     assert!(trace.contains("loop  skip     t2 (finished)"));
     assert_snapshot!("duplicate_and_spurious_wakes", trace);
 }
+// ANCHOR_END: duplicate_and_spurious_wakes
 
+// ANCHOR: demo
 #[test]
 // The demo runs as a process of its own, which miri cannot start.
 #[cfg_attr(miri, ignore)]
@@ -236,17 +257,23 @@ fn demo() {
     assert!(stdout.ends_with(last), "{stdout}");
     assert_snapshot!("demo", stdout);
 }
+// ANCHOR_END: demo
 
+// ANCHOR: ms
 /// `n` milliseconds.
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
+// ANCHOR_END: ms
 
+// ANCHOR: us
 /// `n` microseconds.
 fn us(n: u64) -> Duration {
     Duration::from_micros(n)
 }
+// ANCHOR_END: us
 
+// ANCHOR: sleeps_finish_in_deadline_order
 #[test]
 fn sleeps_finish_in_deadline_order() {
     let log = Log::default();
@@ -269,7 +296,9 @@ fn sleeps_finish_in_deadline_order() {
     assert_eq!(log.entries(), ["10ms at 10ms", "20ms at 20ms", "30ms at 30ms"]);
     assert_snapshot!("sleeps_finish_in_deadline_order", trace);
 }
+// ANCHOR_END: sleeps_finish_in_deadline_order
 
+// ANCHOR: equal_deadlines_fire_in_schedule_order
 #[test]
 fn equal_deadlines_fire_in_schedule_order() {
     let log = Log::default();
@@ -289,7 +318,9 @@ fn equal_deadlines_fire_in_schedule_order() {
     assert_eq!(fired, ["#1", "#2", "#3", "#4"]);
     assert_snapshot!("equal_deadlines_fire_in_schedule_order", trace);
 }
+// ANCHOR_END: equal_deadlines_fire_in_schedule_order
 
+// ANCHOR: timer_cancelled
 #[test]
 fn timer_cancelled() {
     let log = Log::default();
@@ -313,7 +344,9 @@ fn timer_cancelled() {
     assert!(trace.contains("loop  wait     10.0ms"));
     assert_snapshot!("timer_cancelled", trace);
 }
+// ANCHOR_END: timer_cancelled
 
+// ANCHOR: sleep_zero_is_a_yield
 #[test]
 fn sleep_zero_is_a_yield() {
     let log = Log::default();
@@ -339,7 +372,9 @@ fn sleep_zero_is_a_yield() {
     assert!(!trace.contains("timer") && !trace.contains("wait"));
     assert_snapshot!("sleep_zero_is_a_yield", trace);
 }
+// ANCHOR_END: sleep_zero_is_a_yield
 
+// ANCHOR: long_sleep_beside_busy_tasks
 #[test]
 fn long_sleep_beside_busy_tasks() {
     let log = Log::default();
@@ -363,7 +398,9 @@ fn long_sleep_beside_busy_tasks() {
     assert!(busy_done < trace.find("wait").unwrap(), "{trace}");
     assert_snapshot!("long_sleep_beside_busy_tasks", trace);
 }
+// ANCHOR_END: long_sleep_beside_busy_tasks
 
+// ANCHOR: idle_wait_equals_time_to_next_deadline
 #[test]
 fn idle_wait_equals_time_to_next_deadline() {
     let (end, trace) = traced(async {
@@ -381,7 +418,9 @@ fn idle_wait_equals_time_to_next_deadline() {
     }
     assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
 }
+// ANCHOR_END: idle_wait_equals_time_to_next_deadline
 
+// ANCHOR: three_short_sleeps_end_exactly
 #[test]
 fn three_short_sleeps_end_exactly() {
     let (ends, trace) = traced(async {
@@ -396,7 +435,9 @@ fn three_short_sleeps_end_exactly() {
     assert_eq!(ends.unwrap(), [us(100), us(200), us(300)]);
     assert_snapshot!("three_short_sleeps_end_exactly", trace);
 }
+// ANCHOR_END: three_short_sleeps_end_exactly
 
+// ANCHOR: a_timer_due_first_fires_alone
 #[test]
 fn a_timer_due_first_fires_alone() {
     let log = Log::default();
@@ -423,7 +464,9 @@ fn a_timer_due_first_fires_alone() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("a_timer_due_first_fires_alone", trace);
 }
+// ANCHOR_END: a_timer_due_first_fires_alone
 
+// ANCHOR: main_returns_between_two_timers
 #[test]
 fn main_returns_between_two_timers() {
     let log = Log::default();
@@ -445,3 +488,4 @@ fn main_returns_between_two_timers() {
     assert!(trace.contains("drop     t2"));
     assert_snapshot!("main_returns_between_two_timers", trace);
 }
+// ANCHOR_END: main_returns_between_two_timers

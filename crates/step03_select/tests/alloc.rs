@@ -52,6 +52,7 @@ fn allocations(yields: u32) -> usize {
     ALLOCATIONS.with(Cell::get) - before
 }
 
+// ANCHOR: a_pass_allocates_nothing
 #[test]
 fn a_pass_allocates_nothing() {
     // The first run warms up what the thread allocates once.
@@ -60,3 +61,4 @@ fn a_pass_allocates_nothing() {
     assert!(few > 0, "the count counts: spawning allocates");
     assert_eq!(few, many, "90 more passes allocated {} more", many - few);
 }
+// ANCHOR_END: a_pass_allocates_nothing

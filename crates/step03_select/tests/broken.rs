@@ -10,6 +10,7 @@ use insta::assert_snapshot;
 #[path = "../examples/blocking_sleep.rs"]
 mod blocking_sleep;
 
+// ANCHOR: a_blocking_call_in_a_task_stalls_every_other_task
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn a_blocking_call_in_a_task_stalls_every_other_task() {
@@ -22,3 +23,4 @@ fn a_blocking_call_in_a_task_stalls_every_other_task() {
     assert!(slept < Duration::from_millis(50), "{slept:?}");
     assert_snapshot!("blocking_sleep", blocking_sleep::output());
 }
+// ANCHOR_END: a_blocking_call_in_a_task_stalls_every_other_task

@@ -20,6 +20,7 @@ use step03_select::{
     Runtime, TcpListener, TcpStream, call_later, now, sleep, spawn, yield_now,
 };
 
+// ANCHOR: traced
 /// Runs `main` on a traced loop with a virtual clock; returns its output,
 /// or the panic that ended `run`, and the trace.
 fn traced<T: 'static>(
@@ -35,6 +36,7 @@ fn traced<T: 'static>(
     let output = panic::catch_unwind(AssertUnwindSafe(|| runtime.run(main)));
     (output, trace.take())
 }
+// ANCHOR_END: traced
 
 /// A log that tasks write to, to check the order they ran in.
 #[derive(Clone, Default)]
@@ -49,6 +51,7 @@ impl Log {
     }
 }
 
+// ANCHOR: steps
 /// A task that logs `name` and yields, `steps` times.
 async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
     for step in 1..=steps {
@@ -57,14 +60,18 @@ async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
     }
     steps
 }
+// ANCHOR_END: steps
 
+// ANCHOR: single_task
 #[test]
 fn single_task() {
     let (output, trace) = traced(async { 6 * 7 });
     assert_eq!(output.unwrap(), 42);
     assert_snapshot!("single_task", trace);
 }
+// ANCHOR_END: single_task
 
+// ANCHOR: three_tasks_interleave
 #[test]
 fn three_tasks_interleave() {
     let log = Log::default();
@@ -80,7 +87,9 @@ fn three_tasks_interleave() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("three_tasks_interleave", trace);
 }
+// ANCHOR_END: three_tasks_interleave
 
+// ANCHOR: await_join_handle
 #[test]
 fn await_join_handle() {
     let (output, trace) = traced(async {
@@ -97,7 +106,9 @@ fn await_join_handle() {
     ));
     assert_snapshot!("await_join_handle", trace);
 }
+// ANCHOR_END: await_join_handle
 
+// ANCHOR: spawn_inside_task
 #[test]
 fn spawn_inside_task() {
     let (output, trace) = traced(async {
@@ -111,7 +122,9 @@ fn spawn_inside_task() {
     assert!(trace.contains("t2    spawn    t3"));
     assert_snapshot!("spawn_inside_task", trace);
 }
+// ANCHOR_END: spawn_inside_task
 
+// ANCHOR: panicking_task
 #[test]
 fn panicking_task() {
     let log = Log::default();
@@ -133,7 +146,9 @@ fn panicking_task() {
     assert!(trace.contains("t2    panic"));
     assert_snapshot!("panicking_task", trace);
 }
+// ANCHOR_END: panicking_task
 
+// ANCHOR: yielding_loop_cannot_starve
 #[test]
 fn yielding_loop_cannot_starve() {
     let log = Log::default();
@@ -164,7 +179,9 @@ fn yielding_loop_cannot_starve() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("yielding_loop_cannot_starve", trace);
 }
+// ANCHOR_END: yielding_loop_cannot_starve
 
+// ANCHOR: lend_waker
 /// Gives `slot` the waker of the task that awaits it, then waits for a
 /// wake: pending once, ready the next time it is polled.
 async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
@@ -179,7 +196,9 @@ async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
     })
     .await
 }
+// ANCHOR_END: lend_waker
 
+// ANCHOR: duplicate_and_spurious_wakes
 #[test]
 fn duplicate_and_spurious_wakes() {
     let polls = Rc::new(Cell::new(0));
@@ -224,7 +243,9 @@ fn duplicate_and_spurious_wakes() {
     assert!(trace.contains("loop  skip     t2 (finished)"));
     assert_snapshot!("duplicate_and_spurious_wakes", trace);
 }
+// ANCHOR_END: duplicate_and_spurious_wakes
 
+// ANCHOR: demo
 #[test]
 // The demo runs as a process of its own, which miri cannot start.
 #[cfg_attr(miri, ignore)]
@@ -241,17 +262,23 @@ fn demo() {
     assert!(stdout.ends_with("replies: hello, select\n"), "{stdout}");
     assert_snapshot!("demo", stdout);
 }
+// ANCHOR_END: demo
 
+// ANCHOR: ms
 /// `n` milliseconds.
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
+// ANCHOR_END: ms
 
+// ANCHOR: us
 /// `n` microseconds.
 fn us(n: u64) -> Duration {
     Duration::from_micros(n)
 }
+// ANCHOR_END: us
 
+// ANCHOR: sleeps_finish_in_deadline_order
 #[test]
 fn sleeps_finish_in_deadline_order() {
     let log = Log::default();
@@ -274,7 +301,9 @@ fn sleeps_finish_in_deadline_order() {
     assert_eq!(log.entries(), ["10ms at 10ms", "20ms at 20ms", "30ms at 30ms"]);
     assert_snapshot!("sleeps_finish_in_deadline_order", trace);
 }
+// ANCHOR_END: sleeps_finish_in_deadline_order
 
+// ANCHOR: equal_deadlines_fire_in_schedule_order
 #[test]
 fn equal_deadlines_fire_in_schedule_order() {
     let log = Log::default();
@@ -294,7 +323,9 @@ fn equal_deadlines_fire_in_schedule_order() {
     assert_eq!(fired, ["#1", "#2", "#3", "#4"]);
     assert_snapshot!("equal_deadlines_fire_in_schedule_order", trace);
 }
+// ANCHOR_END: equal_deadlines_fire_in_schedule_order
 
+// ANCHOR: timer_cancelled
 #[test]
 fn timer_cancelled() {
     let log = Log::default();
@@ -318,7 +349,9 @@ fn timer_cancelled() {
     assert!(trace.contains("loop  select   wait 10.0ms\n"));
     assert_snapshot!("timer_cancelled", trace);
 }
+// ANCHOR_END: timer_cancelled
 
+// ANCHOR: sleep_zero_is_a_yield
 #[test]
 fn sleep_zero_is_a_yield() {
     let log = Log::default();
@@ -344,7 +377,9 @@ fn sleep_zero_is_a_yield() {
     assert!(!trace.contains("timer") && !trace.contains("wait"));
     assert_snapshot!("sleep_zero_is_a_yield", trace);
 }
+// ANCHOR_END: sleep_zero_is_a_yield
 
+// ANCHOR: long_sleep_beside_busy_tasks
 #[test]
 fn long_sleep_beside_busy_tasks() {
     let log = Log::default();
@@ -368,7 +403,9 @@ fn long_sleep_beside_busy_tasks() {
     assert!(busy_done < trace.find("wait").unwrap(), "{trace}");
     assert_snapshot!("long_sleep_beside_busy_tasks", trace);
 }
+// ANCHOR_END: long_sleep_beside_busy_tasks
 
+// ANCHOR: idle_wait_equals_time_to_next_deadline
 #[test]
 fn idle_wait_equals_time_to_next_deadline() {
     let (end, trace) = traced(async {
@@ -386,7 +423,9 @@ fn idle_wait_equals_time_to_next_deadline() {
     }
     assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
 }
+// ANCHOR_END: idle_wait_equals_time_to_next_deadline
 
+// ANCHOR: three_short_sleeps_end_exactly
 #[test]
 fn three_short_sleeps_end_exactly() {
     let (ends, trace) = traced(async {
@@ -401,7 +440,9 @@ fn three_short_sleeps_end_exactly() {
     assert_eq!(ends.unwrap(), [us(100), us(200), us(300)]);
     assert_snapshot!("three_short_sleeps_end_exactly", trace);
 }
+// ANCHOR_END: three_short_sleeps_end_exactly
 
+// ANCHOR: a_timer_due_first_fires_alone
 #[test]
 fn a_timer_due_first_fires_alone() {
     let log = Log::default();
@@ -428,7 +469,9 @@ fn a_timer_due_first_fires_alone() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("a_timer_due_first_fires_alone", trace);
 }
+// ANCHOR_END: a_timer_due_first_fires_alone
 
+// ANCHOR: main_returns_between_two_timers
 #[test]
 fn main_returns_between_two_timers() {
     let log = Log::default();
@@ -450,14 +493,18 @@ fn main_returns_between_two_timers() {
     assert!(trace.contains("drop     t2"));
     assert_snapshot!("main_returns_between_two_timers", trace);
 }
+// ANCHOR_END: main_returns_between_two_timers
 
+// ANCHOR: listen
 /// A listener on a free loopback port, and its address.
 fn listen() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     (listener, addr)
 }
+// ANCHOR_END: listen
 
+// ANCHOR: echo
 /// Echoes what it reads until EOF; returns how many bytes it echoed.
 async fn echo(stream: TcpStream) -> io::Result<usize> {
     let (mut buf, mut total) = ([0; 256], 0);
@@ -471,14 +518,18 @@ async fn echo(stream: TcpStream) -> io::Result<usize> {
         }
     }
 }
+// ANCHOR_END: echo
 
+// ANCHOR: serve
 /// Accepts connections for ever, echoing each in a task of its own.
 async fn serve(listener: TcpListener) -> io::Result<()> {
     loop {
         spawn(echo(listener.accept().await?.0));
     }
 }
+// ANCHOR_END: serve
 
+// ANCHOR: round_trip
 /// Sends `message` and reads the same number of bytes back.
 async fn round_trip(stream: &TcpStream, message: &str) -> io::Result<String> {
     stream.write_all(message.as_bytes()).await?;
@@ -486,7 +537,9 @@ async fn round_trip(stream: &TcpStream, message: &str) -> io::Result<String> {
     stream.read_exact(&mut reply).await?;
     Ok(String::from_utf8(reply).unwrap())
 }
+// ANCHOR_END: round_trip
 
+// ANCHOR: accept_and_echo_one_client
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn accept_and_echo_one_client() {
@@ -506,7 +559,9 @@ fn accept_and_echo_one_client() {
     assert!(trace.contains("t2    accept"));
     assert_snapshot!("accept_and_echo_one_client", trace);
 }
+// ANCHOR_END: accept_and_echo_one_client
 
+// ANCHOR: several_clients_interleaved
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn several_clients_interleaved() {
@@ -545,7 +600,9 @@ fn several_clients_interleaved() {
     assert!(trace.matches("  ready    ").count() >= 6, "{trace}");
     assert_snapshot!("several_clients_interleaved", trace);
 }
+// ANCHOR_END: several_clients_interleaved
 
+// ANCHOR: read_would_block_then_wakes
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn read_would_block_then_wakes() {
@@ -571,7 +628,9 @@ fn read_would_block_then_wakes() {
     assert!(blocked < ready);
     assert_snapshot!("read_would_block_then_wakes", trace);
 }
+// ANCHOR_END: read_would_block_then_wakes
 
+// ANCHOR: peer_closes_mid_stream
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn peer_closes_mid_stream() {
@@ -595,7 +654,9 @@ fn peer_closes_mid_stream() {
     assert!(trace.contains("t1    read     0 bytes"));
     assert_snapshot!("peer_closes_mid_stream", trace);
 }
+// ANCHOR_END: peer_closes_mid_stream
 
+// ANCHOR: peer_resets
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn peer_resets() {
@@ -629,7 +690,9 @@ fn peer_resets() {
     assert!(trace.contains("t1    read     error: ConnectionReset"));
     assert_snapshot!("peer_resets", trace);
 }
+// ANCHOR_END: peer_resets
 
+// ANCHOR: cross_thread_wake_interrupts_select
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn cross_thread_wake_interrupts_select() {
@@ -656,7 +719,9 @@ fn cross_thread_wake_interrupts_select() {
     assert!(select < pipe && trace.contains("wake     t1 (from a thread)"));
     assert_snapshot!("cross_thread_wake_interrupts_select", trace);
 }
+// ANCHOR_END: cross_thread_wake_interrupts_select
 
+// ANCHOR: an_always_ready_socket_cannot_starve_the_others
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn an_always_ready_socket_cannot_starve_the_others() {
@@ -698,7 +763,9 @@ fn an_always_ready_socket_cannot_starve_the_others() {
     assert!(trace.contains("t2    budget   32 I/O calls: yield"));
     assert_snapshot!("an_always_ready_socket_cannot_starve_the_others", trace);
 }
+// ANCHOR_END: an_always_ready_socket_cannot_starve_the_others
 
+// ANCHOR: a_task_nothing_can_wake_is_reported
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn a_task_nothing_can_wake_is_reported() {
@@ -729,3 +796,4 @@ fn a_task_nothing_can_wake_is_reported() {
     assert!(!trace.contains("stuck    t1"), "main's waker is held");
     assert_snapshot!("a_task_nothing_can_wake_is_reported", trace);
 }
+// ANCHOR_END: a_task_nothing_can_wake_is_reported

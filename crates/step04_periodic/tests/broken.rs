@@ -8,6 +8,7 @@ use insta::assert_snapshot;
 #[path = "../examples/no_drop.rs"]
 mod no_drop;
 
+// ANCHOR: a_leaf_future_with_no_drop_leaves_its_timer_when_cancelled
 #[test]
 fn a_leaf_future_with_no_drop_leaves_its_timer_when_cancelled() {
     let out = no_drop::output();
@@ -21,3 +22,4 @@ fn a_leaf_future_with_no_drop_leaves_its_timer_when_cancelled() {
     assert!(right.contains("Live { tasks: 1, timers: 0, fds: 0 }"), "{right}");
     assert_snapshot!("no_drop", out);
 }
+// ANCHOR_END: a_leaf_future_with_no_drop_leaves_its_timer_when_cancelled

@@ -44,6 +44,7 @@ fn lowest_free_fd() -> u64 {
     }
 }
 
+// ANCHOR: the_echo_server_waits_out_emfile_and_serves_on
 #[test]
 #[cfg_attr(miri, ignore)]
 fn the_echo_server_waits_out_emfile_and_serves_on() {
@@ -68,3 +69,4 @@ fn the_echo_server_waits_out_emfile_and_serves_on() {
     });
     assert_eq!(replies.unwrap(), ("one".into(), "two".into()));
 }
+// ANCHOR_END: the_echo_server_waits_out_emfile_and_serves_on

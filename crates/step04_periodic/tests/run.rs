@@ -27,18 +27,23 @@ impl Drop for DropCounter {
     }
 }
 
+// ANCHOR: run_returns_the_main_output_and_can_run_again
 #[test]
 fn run_returns_the_main_output_and_can_run_again() {
     assert_eq!(run(async { 1 }), 1);
     assert_eq!(run(async { spawn(async { 2 }).await }), 2);
 }
+// ANCHOR_END: run_returns_the_main_output_and_can_run_again
 
+// ANCHOR: spawn_outside_run_panics_with_a_reason
 #[test]
 fn spawn_outside_run_panics_with_a_reason() {
     let message = panic_message(|| drop(spawn(async {})));
     assert!(message.contains("spawn() called outside run()"), "{message}");
 }
+// ANCHOR_END: spawn_outside_run_panics_with_a_reason
 
+// ANCHOR: run_inside_run_panics_with_a_reason
 #[test]
 fn run_inside_run_panics_with_a_reason() {
     let message = panic_message(|| run(async { run(async {}) }));
@@ -46,7 +51,9 @@ fn run_inside_run_panics_with_a_reason() {
     // The outer run cleaned up: the thread can run a loop again.
     assert_eq!(run(async { 3 }), 3);
 }
+// ANCHOR_END: run_inside_run_panics_with_a_reason
 
+// ANCHOR: pending_tasks_are_dropped_when_run_returns
 #[test]
 fn pending_tasks_are_dropped_when_run_returns() {
     let drops = Rc::new(Cell::new(0));
@@ -66,7 +73,9 @@ fn pending_tasks_are_dropped_when_run_returns() {
     assert_eq!(drops.get(), 1, "the pending task was dropped, once");
     assert!(lines.borrow().iter().any(|line| line.ends_with("drop     t2")));
 }
+// ANCHOR_END: pending_tasks_are_dropped_when_run_returns
 
+// ANCHOR: a_dropped_task_may_spawn_and_wake_while_it_is_dropped
 #[test]
 fn a_dropped_task_may_spawn_and_wake_while_it_is_dropped() {
     /// Spawns a task and wakes a waker when dropped.
@@ -91,14 +100,18 @@ fn a_dropped_task_may_spawn_and_wake_while_it_is_dropped() {
     // The task spawned during shutdown never ran, and was dropped too.
     assert_eq!(drops.get(), 1);
 }
+// ANCHOR_END: a_dropped_task_may_spawn_and_wake_while_it_is_dropped
 
+// ANCHOR: a_panic_in_main_reaches_the_caller_of_run
 #[test]
 fn a_panic_in_main_reaches_the_caller_of_run() {
     let message = panic_message(|| run(async { panic!("main failed") }));
     assert_eq!(message, "main failed");
     assert_eq!(run(async { 5 }), 5);
 }
+// ANCHOR_END: a_panic_in_main_reaches_the_caller_of_run
 
+// ANCHOR: a_panic_resumes_in_each_task_that_awaits_it_in_turn
 #[test]
 fn a_panic_resumes_in_each_task_that_awaits_it_in_turn() {
     let message = panic_message(|| {
@@ -111,7 +124,9 @@ fn a_panic_resumes_in_each_task_that_awaits_it_in_turn() {
     });
     assert_eq!(message, "deep");
 }
+// ANCHOR_END: a_panic_resumes_in_each_task_that_awaits_it_in_turn
 
+// ANCHOR: a_task_nobody_awaits_still_runs
 #[test]
 fn a_task_nobody_awaits_still_runs() {
     let ran = Rc::new(Cell::new(false));
@@ -122,7 +137,9 @@ fn a_task_nobody_awaits_still_runs() {
     });
     assert!(ran.get());
 }
+// ANCHOR_END: a_task_nobody_awaits_still_runs
 
+// ANCHOR: nothing_the_tasks_held_outlives_run
 #[test]
 fn nothing_the_tasks_held_outlives_run() {
     let shared = Rc::new(());
@@ -137,7 +154,9 @@ fn nothing_the_tasks_held_outlives_run() {
     });
     assert_eq!(Rc::strong_count(&shared), 1);
 }
+// ANCHOR_END: nothing_the_tasks_held_outlives_run
 
+// ANCHOR: a_handle_returned_from_run_does_not_keep_its_task_alive
 #[test]
 fn a_handle_returned_from_run_does_not_keep_its_task_alive() {
     let drops = Rc::new(Cell::new(0));
@@ -156,7 +175,9 @@ fn a_handle_returned_from_run_does_not_keep_its_task_alive() {
     drop(handle);
     assert_eq!(drops.get(), 1);
 }
+// ANCHOR_END: a_handle_returned_from_run_does_not_keep_its_task_alive
 
+// ANCHOR: a_task_awaiting_its_own_handle_panics_with_a_reason
 #[test]
 fn a_task_awaiting_its_own_handle_panics_with_a_reason() {
     let slot: Rc<RefCell<Option<JoinHandle<()>>>> = Rc::default();
@@ -180,7 +201,9 @@ fn a_task_awaiting_its_own_handle_panics_with_a_reason() {
     let said = said.take().expect("the task ran and caught a panic");
     assert!(said.contains("cannot await its own JoinHandle"), "{said}");
 }
+// ANCHOR_END: a_task_awaiting_its_own_handle_panics_with_a_reason
 
+// ANCHOR: a_waker_outlives_its_loop_harmlessly
 #[test]
 fn a_waker_outlives_its_loop_harmlessly() {
     let waker =
@@ -193,3 +216,4 @@ fn a_waker_outlives_its_loop_harmlessly() {
         yield_now().await;
     });
 }
+// ANCHOR_END: a_waker_outlives_its_loop_harmlessly

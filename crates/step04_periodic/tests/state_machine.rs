@@ -94,6 +94,7 @@ fn children() -> (JoinHandle<u32>, JoinHandle<u32>) {
     (spawn(async { 40 }), spawn(slow))
 }
 
+// ANCHOR: the_hand_written_future_behaves_as_the_async_fn
 #[test]
 fn the_hand_written_future_behaves_as_the_async_fn() {
     let by_compiler = traced(async {
@@ -108,3 +109,4 @@ fn the_hand_written_future_behaves_as_the_async_fn() {
     // The same output, and the loop saw the very same events.
     assert_eq!(by_compiler, by_hand);
 }
+// ANCHOR_END: the_hand_written_future_behaves_as_the_async_fn

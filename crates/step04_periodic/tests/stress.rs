@@ -52,6 +52,7 @@ async fn client(addr: std::net::SocketAddr, seed: u64) -> io::Result<usize> {
     Ok(total)
 }
 
+// ANCHOR: two_hundred_clients_each_echo_two_hundred_messages
 #[test]
 fn two_hundred_clients_each_echo_two_hundred_messages() {
     let total = run(async {
@@ -75,3 +76,4 @@ fn two_hundred_clients_each_echo_two_hundred_messages() {
         "every client sent its messages"
     );
 }
+// ANCHOR_END: two_hundred_clients_each_echo_two_hundred_messages

@@ -21,6 +21,7 @@ use step04_periodic::{
     call_later, interval, live, now, sleep, spawn, yield_now,
 };
 
+// ANCHOR: traced
 /// Runs `main` on a traced loop with a virtual clock; returns its output,
 /// or the panic that ended `run`, and the trace.
 fn traced<T: 'static>(
@@ -36,6 +37,7 @@ fn traced<T: 'static>(
     let output = panic::catch_unwind(AssertUnwindSafe(|| runtime.run(main)));
     (output, trace.take())
 }
+// ANCHOR_END: traced
 
 /// A log that tasks write to, to check the order they ran in.
 #[derive(Clone, Default)]
@@ -50,6 +52,7 @@ impl Log {
     }
 }
 
+// ANCHOR: steps
 /// A task that logs `name` and yields, `steps` times.
 async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
     for step in 1..=steps {
@@ -58,14 +61,18 @@ async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
     }
     steps
 }
+// ANCHOR_END: steps
 
+// ANCHOR: single_task
 #[test]
 fn single_task() {
     let (output, trace) = traced(async { 6 * 7 });
     assert_eq!(output.unwrap(), 42);
     assert_snapshot!("single_task", trace);
 }
+// ANCHOR_END: single_task
 
+// ANCHOR: three_tasks_interleave
 #[test]
 fn three_tasks_interleave() {
     let log = Log::default();
@@ -81,7 +88,9 @@ fn three_tasks_interleave() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("three_tasks_interleave", trace);
 }
+// ANCHOR_END: three_tasks_interleave
 
+// ANCHOR: await_join_handle
 #[test]
 fn await_join_handle() {
     let (output, trace) = traced(async {
@@ -98,7 +107,9 @@ fn await_join_handle() {
     ));
     assert_snapshot!("await_join_handle", trace);
 }
+// ANCHOR_END: await_join_handle
 
+// ANCHOR: spawn_inside_task
 #[test]
 fn spawn_inside_task() {
     let (output, trace) = traced(async {
@@ -112,7 +123,9 @@ fn spawn_inside_task() {
     assert!(trace.contains("t2    spawn    t3"));
     assert_snapshot!("spawn_inside_task", trace);
 }
+// ANCHOR_END: spawn_inside_task
 
+// ANCHOR: panicking_task
 #[test]
 fn panicking_task() {
     let log = Log::default();
@@ -134,7 +147,9 @@ fn panicking_task() {
     assert!(trace.contains("t2    panic"));
     assert_snapshot!("panicking_task", trace);
 }
+// ANCHOR_END: panicking_task
 
+// ANCHOR: yielding_loop_cannot_starve
 #[test]
 fn yielding_loop_cannot_starve() {
     let log = Log::default();
@@ -165,7 +180,9 @@ fn yielding_loop_cannot_starve() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("yielding_loop_cannot_starve", trace);
 }
+// ANCHOR_END: yielding_loop_cannot_starve
 
+// ANCHOR: lend_waker
 /// Gives `slot` the waker of the task that awaits it, then waits for a
 /// wake: pending once, ready the next time it is polled.
 async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
@@ -180,7 +197,9 @@ async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
     })
     .await
 }
+// ANCHOR_END: lend_waker
 
+// ANCHOR: duplicate_and_spurious_wakes
 #[test]
 fn duplicate_and_spurious_wakes() {
     let polls = Rc::new(Cell::new(0));
@@ -225,7 +244,9 @@ fn duplicate_and_spurious_wakes() {
     assert!(trace.contains("loop  skip     t2 (finished)"));
     assert_snapshot!("duplicate_and_spurious_wakes", trace);
 }
+// ANCHOR_END: duplicate_and_spurious_wakes
 
+// ANCHOR: demo
 #[test]
 // The demo runs as a process of its own, which miri cannot start.
 #[cfg_attr(miri, ignore)]
@@ -243,17 +264,23 @@ fn demo() {
     assert!(stdout.contains("heartbeat: dropped"), "{stdout}");
     assert_snapshot!("demo", stdout);
 }
+// ANCHOR_END: demo
 
+// ANCHOR: ms
 /// `n` milliseconds.
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
+// ANCHOR_END: ms
 
+// ANCHOR: us
 /// `n` microseconds.
 fn us(n: u64) -> Duration {
     Duration::from_micros(n)
 }
+// ANCHOR_END: us
 
+// ANCHOR: sleeps_finish_in_deadline_order
 #[test]
 fn sleeps_finish_in_deadline_order() {
     let log = Log::default();
@@ -276,7 +303,9 @@ fn sleeps_finish_in_deadline_order() {
     assert_eq!(log.entries(), ["10ms at 10ms", "20ms at 20ms", "30ms at 30ms"]);
     assert_snapshot!("sleeps_finish_in_deadline_order", trace);
 }
+// ANCHOR_END: sleeps_finish_in_deadline_order
 
+// ANCHOR: equal_deadlines_fire_in_schedule_order
 #[test]
 fn equal_deadlines_fire_in_schedule_order() {
     let log = Log::default();
@@ -296,7 +325,9 @@ fn equal_deadlines_fire_in_schedule_order() {
     assert_eq!(fired, ["#1", "#2", "#3", "#4"]);
     assert_snapshot!("equal_deadlines_fire_in_schedule_order", trace);
 }
+// ANCHOR_END: equal_deadlines_fire_in_schedule_order
 
+// ANCHOR: timer_cancelled
 #[test]
 fn timer_cancelled() {
     let log = Log::default();
@@ -320,7 +351,9 @@ fn timer_cancelled() {
     assert!(trace.contains("loop  select   wait 10.0ms\n"));
     assert_snapshot!("timer_cancelled", trace);
 }
+// ANCHOR_END: timer_cancelled
 
+// ANCHOR: sleep_zero_is_a_yield
 #[test]
 fn sleep_zero_is_a_yield() {
     let log = Log::default();
@@ -346,7 +379,9 @@ fn sleep_zero_is_a_yield() {
     assert!(!trace.contains("timer") && !trace.contains("wait"));
     assert_snapshot!("sleep_zero_is_a_yield", trace);
 }
+// ANCHOR_END: sleep_zero_is_a_yield
 
+// ANCHOR: long_sleep_beside_busy_tasks
 #[test]
 fn long_sleep_beside_busy_tasks() {
     let log = Log::default();
@@ -370,7 +405,9 @@ fn long_sleep_beside_busy_tasks() {
     assert!(busy_done < trace.find("wait").unwrap(), "{trace}");
     assert_snapshot!("long_sleep_beside_busy_tasks", trace);
 }
+// ANCHOR_END: long_sleep_beside_busy_tasks
 
+// ANCHOR: idle_wait_equals_time_to_next_deadline
 #[test]
 fn idle_wait_equals_time_to_next_deadline() {
     let (end, trace) = traced(async {
@@ -388,7 +425,9 @@ fn idle_wait_equals_time_to_next_deadline() {
     }
     assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
 }
+// ANCHOR_END: idle_wait_equals_time_to_next_deadline
 
+// ANCHOR: three_short_sleeps_end_exactly
 #[test]
 fn three_short_sleeps_end_exactly() {
     let (ends, trace) = traced(async {
@@ -403,7 +442,9 @@ fn three_short_sleeps_end_exactly() {
     assert_eq!(ends.unwrap(), [us(100), us(200), us(300)]);
     assert_snapshot!("three_short_sleeps_end_exactly", trace);
 }
+// ANCHOR_END: three_short_sleeps_end_exactly
 
+// ANCHOR: a_timer_due_first_fires_alone
 #[test]
 fn a_timer_due_first_fires_alone() {
     let log = Log::default();
@@ -430,7 +471,9 @@ fn a_timer_due_first_fires_alone() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("a_timer_due_first_fires_alone", trace);
 }
+// ANCHOR_END: a_timer_due_first_fires_alone
 
+// ANCHOR: main_returns_between_two_timers
 #[test]
 fn main_returns_between_two_timers() {
     let log = Log::default();
@@ -452,14 +495,18 @@ fn main_returns_between_two_timers() {
     assert!(trace.contains("drop     t2"));
     assert_snapshot!("main_returns_between_two_timers", trace);
 }
+// ANCHOR_END: main_returns_between_two_timers
 
+// ANCHOR: listen
 /// A listener on a free loopback port, and its address.
 fn listen() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     (listener, addr)
 }
+// ANCHOR_END: listen
 
+// ANCHOR: echo
 /// Echoes what it reads until EOF; returns how many bytes it echoed.
 async fn echo(stream: TcpStream) -> io::Result<usize> {
     let (mut buf, mut total) = ([0; 256], 0);
@@ -473,14 +520,18 @@ async fn echo(stream: TcpStream) -> io::Result<usize> {
         }
     }
 }
+// ANCHOR_END: echo
 
+// ANCHOR: serve
 /// Accepts connections for ever, echoing each in a task of its own.
 async fn serve(listener: TcpListener) -> io::Result<()> {
     loop {
         spawn(echo(listener.accept().await?.0));
     }
 }
+// ANCHOR_END: serve
 
+// ANCHOR: round_trip
 /// Sends `message` and reads the same number of bytes back.
 async fn round_trip(stream: &TcpStream, message: &str) -> io::Result<String> {
     stream.write_all(message.as_bytes()).await?;
@@ -488,7 +539,9 @@ async fn round_trip(stream: &TcpStream, message: &str) -> io::Result<String> {
     stream.read_exact(&mut reply).await?;
     Ok(String::from_utf8(reply).unwrap())
 }
+// ANCHOR_END: round_trip
 
+// ANCHOR: accept_and_echo_one_client
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn accept_and_echo_one_client() {
@@ -508,7 +561,9 @@ fn accept_and_echo_one_client() {
     assert!(trace.contains("t2    accept"));
     assert_snapshot!("accept_and_echo_one_client", trace);
 }
+// ANCHOR_END: accept_and_echo_one_client
 
+// ANCHOR: several_clients_interleaved
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn several_clients_interleaved() {
@@ -547,7 +602,9 @@ fn several_clients_interleaved() {
     assert!(trace.matches("  ready    ").count() >= 6, "{trace}");
     assert_snapshot!("several_clients_interleaved", trace);
 }
+// ANCHOR_END: several_clients_interleaved
 
+// ANCHOR: read_would_block_then_wakes
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn read_would_block_then_wakes() {
@@ -573,7 +630,9 @@ fn read_would_block_then_wakes() {
     assert!(blocked < ready);
     assert_snapshot!("read_would_block_then_wakes", trace);
 }
+// ANCHOR_END: read_would_block_then_wakes
 
+// ANCHOR: peer_closes_mid_stream
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn peer_closes_mid_stream() {
@@ -597,7 +656,9 @@ fn peer_closes_mid_stream() {
     assert!(trace.contains("t1    read     0 bytes"));
     assert_snapshot!("peer_closes_mid_stream", trace);
 }
+// ANCHOR_END: peer_closes_mid_stream
 
+// ANCHOR: peer_resets
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn peer_resets() {
@@ -631,7 +692,9 @@ fn peer_resets() {
     assert!(trace.contains("t1    read     error: ConnectionReset"));
     assert_snapshot!("peer_resets", trace);
 }
+// ANCHOR_END: peer_resets
 
+// ANCHOR: cross_thread_wake_interrupts_select
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn cross_thread_wake_interrupts_select() {
@@ -658,7 +721,9 @@ fn cross_thread_wake_interrupts_select() {
     assert!(select < pipe && trace.contains("wake     t1 (from a thread)"));
     assert_snapshot!("cross_thread_wake_interrupts_select", trace);
 }
+// ANCHOR_END: cross_thread_wake_interrupts_select
 
+// ANCHOR: an_always_ready_socket_cannot_starve_the_others
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn an_always_ready_socket_cannot_starve_the_others() {
@@ -700,12 +765,16 @@ fn an_always_ready_socket_cannot_starve_the_others() {
     assert!(trace.contains("t2    budget   32 I/O calls: yield"));
     assert_snapshot!("an_always_ready_socket_cannot_starve_the_others", trace);
 }
+// ANCHOR_END: an_always_ready_socket_cannot_starve_the_others
 
+// ANCHOR: at
 /// Times as a log shows them: whole milliseconds.
 fn at(time: Duration) -> String {
     format!("{}ms", time.as_millis())
 }
+// ANCHOR_END: at
 
+// ANCHOR: a_rearmed_sleep_drifts
 #[test]
 fn a_rearmed_sleep_drifts() {
     let log = Log::default();
@@ -724,7 +793,9 @@ fn a_rearmed_sleep_drifts() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("a_rearmed_sleep_drifts", trace);
 }
+// ANCHOR_END: a_rearmed_sleep_drifts
 
+// ANCHOR: an_interval_does_not_drift
 #[test]
 fn an_interval_does_not_drift() {
     let log = Log::default();
@@ -744,7 +815,9 @@ fn an_interval_does_not_drift() {
     assert!(trace.contains("t1    interval tick due 300.0ms"));
     assert_snapshot!("an_interval_does_not_drift", trace);
 }
+// ANCHOR_END: an_interval_does_not_drift
 
+// ANCHOR: missed_ticks
 /// Four ticks of a 100ms interval under `missed`, the first tick's work
 /// taking 250ms and the others' 10ms; logs each tick's due and actual time.
 fn missed_ticks(missed: MissedTickBehavior) -> (Vec<String>, String) {
@@ -761,7 +834,9 @@ fn missed_ticks(missed: MissedTickBehavior) -> (Vec<String>, String) {
     });
     (log.entries(), trace)
 }
+// ANCHOR_END: missed_ticks
 
+// ANCHOR: a_missed_tick_bursts
 #[test]
 fn a_missed_tick_bursts() {
     let (ticks, trace) = missed_ticks(MissedTickBehavior::Burst);
@@ -775,7 +850,9 @@ fn a_missed_tick_bursts() {
     assert_eq!(ticks, expected);
     assert_snapshot!("a_missed_tick_bursts", trace);
 }
+// ANCHOR_END: a_missed_tick_bursts
 
+// ANCHOR: a_missed_tick_delays
 #[test]
 fn a_missed_tick_delays() {
     let (ticks, trace) = missed_ticks(MissedTickBehavior::Delay);
@@ -789,7 +866,9 @@ fn a_missed_tick_delays() {
     assert_eq!(ticks, expected);
     assert_snapshot!("a_missed_tick_delays", trace);
 }
+// ANCHOR_END: a_missed_tick_delays
 
+// ANCHOR: a_missed_tick_skips
 #[test]
 fn a_missed_tick_skips() {
     let (ticks, trace) = missed_ticks(MissedTickBehavior::Skip);
@@ -803,7 +882,9 @@ fn a_missed_tick_skips() {
     assert_eq!(ticks, expected);
     assert_snapshot!("a_missed_tick_skips", trace);
 }
+// ANCHOR_END: a_missed_tick_skips
 
+// ANCHOR: a_periodic_callback_keeps_its_schedule_until_cancelled
 #[test]
 fn a_periodic_callback_keeps_its_schedule_until_cancelled() {
     let log = Log::default();
@@ -821,7 +902,9 @@ fn a_periodic_callback_keeps_its_schedule_until_cancelled() {
         trace
     );
 }
+// ANCHOR_END: a_periodic_callback_keeps_its_schedule_until_cancelled
 
+// ANCHOR: a_periodic_task_cancelled_mid_sleep
 #[test]
 fn a_periodic_task_cancelled_mid_sleep() {
     let (left, trace) = traced(async {
@@ -843,7 +926,9 @@ fn a_periodic_task_cancelled_mid_sleep() {
     );
     assert_snapshot!("a_periodic_task_cancelled_mid_sleep", trace);
 }
+// ANCHOR_END: a_periodic_task_cancelled_mid_sleep
 
+// ANCHOR: a_periodic_task_cancelled_mid_read
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn a_periodic_task_cancelled_mid_read() {
@@ -870,7 +955,9 @@ fn a_periodic_task_cancelled_mid_read() {
     assert!(trace.contains("t2    unwatch  read"));
     assert_snapshot!("a_periodic_task_cancelled_mid_read", trace);
 }
+// ANCHOR_END: a_periodic_task_cancelled_mid_read
 
+// ANCHOR: cancelling_a_finished_task_gives_its_output
 #[test]
 fn cancelling_a_finished_task_gives_its_output() {
     let (output, trace) = traced(async {
@@ -882,7 +969,9 @@ fn cancelling_a_finished_task_gives_its_output() {
     assert!(!trace.contains("drop     t2"), "nothing to drop");
     assert_snapshot!("cancelling_a_finished_task_gives_its_output", trace);
 }
+// ANCHOR_END: cancelling_a_finished_task_gives_its_output
 
+// ANCHOR: a_task_cancels_another
 #[test]
 fn a_task_cancels_another() {
     let log = Log::default();
@@ -906,6 +995,7 @@ fn a_task_cancels_another() {
     assert!(trace.contains("t3    cancel   t2"));
     assert_snapshot!("a_task_cancels_another", trace);
 }
+// ANCHOR_END: a_task_cancels_another
 
 /// Logs its name when dropped.
 struct Goodbye(&'static str, Log);
@@ -916,6 +1006,7 @@ impl Drop for Goodbye {
     }
 }
 
+// ANCHOR: shutdown_cancels_background_tasks_in_spawn_order
 #[test]
 fn shutdown_cancels_background_tasks_in_spawn_order() {
     let log = Log::default();
@@ -939,7 +1030,9 @@ fn shutdown_cancels_background_tasks_in_spawn_order() {
     assert_eq!(log.entries(), ["first", "second"]);
     assert_snapshot!("shutdown_cancels_background_tasks_in_spawn_order", trace);
 }
+// ANCHOR_END: shutdown_cancels_background_tasks_in_spawn_order
 
+// ANCHOR: a_task_nothing_can_wake_is_reported
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn a_task_nothing_can_wake_is_reported() {
@@ -970,3 +1063,4 @@ fn a_task_nothing_can_wake_is_reported() {
     assert!(!trace.contains("stuck    t1"), "main's waker is held");
     assert_snapshot!("a_task_nothing_can_wake_is_reported", trace);
 }
+// ANCHOR_END: a_task_nothing_can_wake_is_reported

@@ -8,6 +8,7 @@ use insta::assert_snapshot;
 #[path = "../examples/poll_all_children.rs"]
 mod poll_all_children;
 
+// ANCHOR: a_gather_that_polls_every_child_on_every_wake_costs_n_squared
 #[test]
 fn a_gather_that_polls_every_child_on_every_wake_costs_n_squared() {
     let out = poll_all_children::output();
@@ -16,3 +17,4 @@ fn a_gather_that_polls_every_child_on_every_wake_costs_n_squared() {
     assert!(out.contains("is for: 2000 polls"), "{out}");
     assert_snapshot!("poll_all_children", out);
 }
+// ANCHOR_END: a_gather_that_polls_every_child_on_every_wake_costs_n_squared

@@ -12,6 +12,7 @@ use step05_gather::{
     live, sleep, spawn, yield_now,
 };
 
+// ANCHOR: ten_thousand_spawn_and_cancel_cycles_leave_nothing_behind
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn ten_thousand_spawn_and_cancel_cycles_leave_nothing_behind() {
@@ -36,7 +37,9 @@ fn ten_thousand_spawn_and_cancel_cycles_leave_nothing_behind() {
     });
     assert_eq!(left, Live { tasks: 1, timers: 0, fds: 0 });
 }
+// ANCHOR_END: ten_thousand_spawn_and_cancel_cycles_leave_nothing_behind
 
+// ANCHOR: a_task_can_cancel_itself_while_it_runs
 #[test]
 fn a_task_can_cancel_itself_while_it_runs() {
     let slot: Rc<RefCell<Option<JoinHandle<()>>>> = Rc::default();
@@ -59,7 +62,9 @@ fn a_task_can_cancel_itself_while_it_runs() {
     assert_eq!(steps.get(), 1, "dropped at its first await, never resumed");
     assert_eq!(left.tasks, 1);
 }
+// ANCHOR_END: a_task_can_cancel_itself_while_it_runs
 
+// ANCHOR: a_task_awaiting_another_can_be_cancelled_and_the_other_goes_on
 #[test]
 fn a_task_awaiting_another_can_be_cancelled_and_the_other_goes_on() {
     let finished = Rc::new(Cell::new(false));
@@ -80,7 +85,9 @@ fn a_task_awaiting_another_can_be_cancelled_and_the_other_goes_on() {
     });
     assert!(finished.get());
 }
+// ANCHOR_END: a_task_awaiting_another_can_be_cancelled_and_the_other_goes_on
 
+// ANCHOR: a_task_cancelled_before_its_first_step_never_runs
 #[test]
 fn a_task_cancelled_before_its_first_step_never_runs() {
     let polled = Rc::new(Cell::new(false));
@@ -96,7 +103,9 @@ fn a_task_cancelled_before_its_first_step_never_runs() {
     assert!(!polled.get());
     assert_eq!(output, None);
 }
+// ANCHOR_END: a_task_cancelled_before_its_first_step_never_runs
 
+// ANCHOR: a_periodic_callback_can_cancel_its_own_series
 #[test]
 fn a_periodic_callback_can_cancel_its_own_series() {
     let calls = Rc::new(Cell::new(0));
@@ -116,3 +125,4 @@ fn a_periodic_callback_can_cancel_its_own_series() {
     assert_eq!(calls.get(), 3, "cancelled from inside its third call");
     assert_eq!(left.timers, 0, "no next tick was armed");
 }
+// ANCHOR_END: a_periodic_callback_can_cancel_its_own_series

@@ -7,6 +7,7 @@ use std::os::fd::AsRawFd;
 
 use step05_gather::{TcpListener, TcpStream, run, sleep};
 
+// ANCHOR: an_fd_select_cannot_watch_is_refused_with_a_clear_error_and_the_loop_goes_on
 #[test]
 fn an_fd_select_cannot_watch_is_refused_with_a_clear_error_and_the_loop_goes_on()
  {
@@ -42,3 +43,4 @@ fn an_fd_select_cannot_watch_is_refused_with_a_clear_error_and_the_loop_goes_on(
     assert!(error.to_string().contains("FD_SETSIZE"), "{error}");
     assert!(connected);
 }
+// ANCHOR_END: an_fd_select_cannot_watch_is_refused_with_a_clear_error_and_the_loop_goes_on

@@ -24,6 +24,7 @@ impl<F: Future> Future for Counted<F> {
     }
 }
 
+// ANCHOR: ten_thousand_children_each_woken_once_cost_two_polls_each
 #[test]
 fn ten_thousand_children_each_woken_once_cost_two_polls_each() {
     // Fewer under miri, which runs this a thousand times slower.
@@ -48,6 +49,7 @@ fn ten_thousand_children_each_woken_once_cost_two_polls_each() {
     // asks for: no other.
     assert_eq!(polls.get(), 2 * CHILDREN);
 }
+// ANCHOR_END: ten_thousand_children_each_woken_once_cost_two_polls_each
 
 /// Pending until `woken` is set; counts its polls.
 fn until(
@@ -60,6 +62,7 @@ fn until(
     })
 }
 
+// ANCHOR: a_child_woken_twice_before_its_poll_is_polled_once
 #[test]
 fn a_child_woken_twice_before_its_poll_is_polled_once() {
     let (woken, polls) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(0)));
@@ -86,7 +89,9 @@ fn a_child_woken_twice_before_its_poll_is_polled_once() {
     });
     assert_eq!(polls.get(), 2, "its first poll, and one for both wakes");
 }
+// ANCHOR_END: a_child_woken_twice_before_its_poll_is_polled_once
 
+// ANCHOR: a_child_woken_from_another_thread
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn a_child_woken_from_another_thread() {
@@ -109,3 +114,4 @@ fn a_child_woken_from_another_thread() {
     });
     assert_eq!(done, ["woken"]);
 }
+// ANCHOR_END: a_child_woken_from_another_thread

@@ -23,6 +23,7 @@ fn traced<T: 'static>(
     (output, lines.take())
 }
 
+// ANCHOR: connecting_to_a_closed_port_is_refused
 #[test]
 fn connecting_to_a_closed_port_is_refused() {
     // A port that was free a moment ago, with nobody listening on it now.
@@ -31,7 +32,9 @@ fn connecting_to_a_closed_port_is_refused() {
         .expect("refused");
     assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
 }
+// ANCHOR_END: connecting_to_a_closed_port_is_refused
 
+// ANCHOR: connecting_over_ipv6_works
 #[test]
 fn connecting_over_ipv6_works() {
     let listener = TcpListener::bind("[::1]:0").unwrap();
@@ -47,7 +50,9 @@ fn connecting_over_ipv6_works() {
     });
     assert!(peer.is_ipv6());
 }
+// ANCHOR_END: connecting_over_ipv6_works
 
+// ANCHOR: a_dropped_read_gives_back_its_registration
 #[test]
 fn a_dropped_read_gives_back_its_registration() {
     let ((), trace) = traced(async {
@@ -72,7 +77,9 @@ fn a_dropped_read_gives_back_its_registration() {
     assert!(watch < unwatch && unwatch < after, "{}", trace.join("\n"));
     assert!(unwatch.is_some(), "{}", trace.join("\n"));
 }
+// ANCHOR_END: a_dropped_read_gives_back_its_registration
 
+// ANCHOR: a_big_write_waits_for_the_reader_and_arrives_whole
 #[test]
 fn a_big_write_waits_for_the_reader_and_arrives_whole() {
     // Far more than the socket buffers hold: write must block, partly
@@ -96,3 +103,4 @@ fn a_big_write_waits_for_the_reader_and_arrives_whole() {
     assert!(received.unwrap() == data, "every byte, in order");
     assert!(trace.iter().any(|line| line.ends_with("t2    blocked  write")));
 }
+// ANCHOR_END: a_big_write_waits_for_the_reader_and_arrives_whole

@@ -174,6 +174,7 @@ thread_local! {
     static CAUGHT: Cell<usize> = const { Cell::new(0) };
 }
 
+// ANCHOR: random_programs_finish_and_leave_nothing_behind
 #[test]
 fn random_programs_finish_and_leave_nothing_behind() {
     let programs = if cfg!(miri) { 10 } else { 3000 };
@@ -207,3 +208,4 @@ fn random_programs_finish_and_leave_nothing_behind() {
         assert!(CAUGHT.get() > 0, "no task awaited a task that panicked");
     }
 }
+// ANCHOR_END: random_programs_finish_and_leave_nothing_behind

@@ -50,6 +50,7 @@ fn thread_cpu_time() -> Duration {
     time(usage.ru_utime) + time(usage.ru_stime)
 }
 
+// ANCHOR: a_sleeping_loop_uses_no_cpu
 #[test]
 fn a_sleeping_loop_uses_no_cpu() {
     let cpu = thread_cpu_time();
@@ -67,7 +68,9 @@ fn a_sleeping_loop_uses_no_cpu() {
         trace.join("\n")
     );
 }
+// ANCHOR_END: a_sleeping_loop_uses_no_cpu
 
+// ANCHOR: a_deadline_under_a_microsecond_does_not_spin
 #[test]
 fn a_deadline_under_a_microsecond_does_not_spin() {
     // 0.4µs away, under select's unit: a wait rounded down to 0µs would
@@ -83,7 +86,9 @@ fn a_deadline_under_a_microsecond_does_not_spin() {
         trace.iter().filter(|line| line.contains("  select  ")).collect();
     assert!(waits.len() <= 1, "{}", trace.join("\n"));
 }
+// ANCHOR_END: a_deadline_under_a_microsecond_does_not_spin
 
+// ANCHOR: a_virtual_clock_does_not_sleep
 #[test]
 fn a_virtual_clock_does_not_sleep() {
     let wall = Instant::now();
@@ -95,7 +100,9 @@ fn a_virtual_clock_does_not_sleep() {
     // Generous: the point is that the hour was never slept.
     assert!(wall.elapsed() < Duration::from_secs(60));
 }
+// ANCHOR_END: a_virtual_clock_does_not_sleep
 
+// ANCHOR: busy_tasks_and_a_real_sleep_do_not_starve_each_other
 #[test]
 fn busy_tasks_and_a_real_sleep_do_not_starve_each_other() {
     let woke = Rc::new(Cell::new(false));
@@ -123,7 +130,9 @@ fn busy_tasks_and_a_real_sleep_do_not_starve_each_other() {
     });
     assert!(turns.get() > 1, "the busy task ran while the sleeper slept");
 }
+// ANCHOR_END: busy_tasks_and_a_real_sleep_do_not_starve_each_other
 
+// ANCHOR: a_sleep_polled_again_wakes_its_new_task
 #[test]
 fn a_sleep_polled_again_wakes_its_new_task() {
     let (woken_by, trace) = traced(Runtime::virtual_time(), async {
@@ -148,7 +157,9 @@ fn a_sleep_polled_again_wakes_its_new_task() {
     );
     assert!(!trace.iter().any(|line| line.ends_with("loop  wake     t2")));
 }
+// ANCHOR_END: a_sleep_polled_again_wakes_its_new_task
 
+// ANCHOR: cancel_after_firing_or_twice_does_nothing
 #[test]
 fn cancel_after_firing_or_twice_does_nothing() {
     let fired = Rc::new(Cell::new(0));
@@ -163,7 +174,9 @@ fn cancel_after_firing_or_twice_does_nothing() {
     assert_eq!(fired.get(), 1);
     assert!(!trace.iter().any(|line| line.contains("cancel")));
 }
+// ANCHOR_END: cancel_after_firing_or_twice_does_nothing
 
+// ANCHOR: a_cancelled_timer_leaves_no_wait_behind
 #[test]
 fn a_cancelled_timer_leaves_no_wait_behind() {
     // Left in the timer map, a cancelled timer would still set the next
@@ -179,6 +192,7 @@ fn a_cancelled_timer_leaves_no_wait_behind() {
     assert_eq!(waits.len(), 1);
     assert!(waits[0].ends_with("wait 5.0ms"), "{}", waits[0]);
 }
+// ANCHOR_END: a_cancelled_timer_leaves_no_wait_behind
 
 /// The message of a panic, whether it was raised with a `&str` or a
 /// `String`.
@@ -187,6 +201,7 @@ fn message(panic: Box<dyn std::any::Any + Send>) -> String {
     text.or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default()
 }
 
+// ANCHOR: a_deadline_in_the_past_fires_on_the_next_pass
 #[test]
 fn a_deadline_in_the_past_fires_on_the_next_pass() {
     let order = Rc::new(RefCell::new(Vec::new()));
@@ -202,7 +217,9 @@ fn a_deadline_in_the_past_fires_on_the_next_pass() {
     // is already there, as in asyncio, so main's step comes first.
     assert_eq!(*order.borrow(), ["main", "timer"]);
 }
+// ANCHOR_END: a_deadline_in_the_past_fires_on_the_next_pass
 
+// ANCHOR: a_timer_callback_may_spawn_and_set_timers
 #[test]
 fn a_timer_callback_may_spawn_and_set_timers() {
     let done = Rc::new(Cell::new(false));
@@ -218,7 +235,9 @@ fn a_timer_callback_may_spawn_and_set_timers() {
     });
     assert!(done.get());
 }
+// ANCHOR_END: a_timer_callback_may_spawn_and_set_timers
 
+// ANCHOR: time_functions_outside_run_panic_with_a_reason
 #[test]
 fn time_functions_outside_run_panic_with_a_reason() {
     for (name, call) in [
@@ -245,7 +264,9 @@ fn time_functions_outside_run_panic_with_a_reason() {
         assert!(message.starts_with(name), "{message}");
     }
 }
+// ANCHOR_END: time_functions_outside_run_panic_with_a_reason
 
+// ANCHOR: a_timed_wait_has_no_timer_slack_and_the_thread_gets_its_own_back
 #[test]
 fn a_timed_wait_has_no_timer_slack_and_the_thread_gets_its_own_back() {
     // SAFETY: PR_GET_TIMERSLACK only reads this thread's timer slack.
@@ -259,3 +280,4 @@ fn a_timed_wait_has_no_timer_slack_and_the_thread_gets_its_own_back() {
     assert_eq!(during, 1);
     assert_eq!(slack(), before, "run gave the thread its slack back");
 }
+// ANCHOR_END: a_timed_wait_has_no_timer_slack_and_the_thread_gets_its_own_back

@@ -22,6 +22,7 @@ use step05_gather::{
     yield_now,
 };
 
+// ANCHOR: traced
 /// Runs `main` on a traced loop with a virtual clock; returns its output,
 /// or the panic that ended `run`, and the trace.
 fn traced<T: 'static>(
@@ -37,6 +38,7 @@ fn traced<T: 'static>(
     let output = panic::catch_unwind(AssertUnwindSafe(|| runtime.run(main)));
     (output, trace.take())
 }
+// ANCHOR_END: traced
 
 /// A log that tasks write to, to check the order they ran in.
 #[derive(Clone, Default)]
@@ -51,6 +53,7 @@ impl Log {
     }
 }
 
+// ANCHOR: steps
 /// A task that logs `name` and yields, `steps` times.
 async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
     for step in 1..=steps {
@@ -59,14 +62,18 @@ async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
     }
     steps
 }
+// ANCHOR_END: steps
 
+// ANCHOR: single_task
 #[test]
 fn single_task() {
     let (output, trace) = traced(async { 6 * 7 });
     assert_eq!(output.unwrap(), 42);
     assert_snapshot!("single_task", trace);
 }
+// ANCHOR_END: single_task
 
+// ANCHOR: three_tasks_interleave
 #[test]
 fn three_tasks_interleave() {
     let log = Log::default();
@@ -82,7 +89,9 @@ fn three_tasks_interleave() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("three_tasks_interleave", trace);
 }
+// ANCHOR_END: three_tasks_interleave
 
+// ANCHOR: await_join_handle
 #[test]
 fn await_join_handle() {
     let (output, trace) = traced(async {
@@ -99,7 +108,9 @@ fn await_join_handle() {
     ));
     assert_snapshot!("await_join_handle", trace);
 }
+// ANCHOR_END: await_join_handle
 
+// ANCHOR: spawn_inside_task
 #[test]
 fn spawn_inside_task() {
     let (output, trace) = traced(async {
@@ -113,7 +124,9 @@ fn spawn_inside_task() {
     assert!(trace.contains("t2    spawn    t3"));
     assert_snapshot!("spawn_inside_task", trace);
 }
+// ANCHOR_END: spawn_inside_task
 
+// ANCHOR: panicking_task
 #[test]
 fn panicking_task() {
     let log = Log::default();
@@ -135,7 +148,9 @@ fn panicking_task() {
     assert!(trace.contains("t2    panic"));
     assert_snapshot!("panicking_task", trace);
 }
+// ANCHOR_END: panicking_task
 
+// ANCHOR: yielding_loop_cannot_starve
 #[test]
 fn yielding_loop_cannot_starve() {
     let log = Log::default();
@@ -166,7 +181,9 @@ fn yielding_loop_cannot_starve() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("yielding_loop_cannot_starve", trace);
 }
+// ANCHOR_END: yielding_loop_cannot_starve
 
+// ANCHOR: lend_waker
 /// Gives `slot` the waker of the task that awaits it, then waits for a
 /// wake: pending once, ready the next time it is polled.
 async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
@@ -181,7 +198,9 @@ async fn lend_waker(slot: Rc<RefCell<Option<Waker>>>) {
     })
     .await
 }
+// ANCHOR_END: lend_waker
 
+// ANCHOR: duplicate_and_spurious_wakes
 #[test]
 fn duplicate_and_spurious_wakes() {
     let polls = Rc::new(Cell::new(0));
@@ -226,7 +245,9 @@ fn duplicate_and_spurious_wakes() {
     assert!(trace.contains("loop  skip     t2 (finished)"));
     assert_snapshot!("duplicate_and_spurious_wakes", trace);
 }
+// ANCHOR_END: duplicate_and_spurious_wakes
 
+// ANCHOR: demo
 #[test]
 // The demo runs as a process of its own, which miri cannot start.
 #[cfg_attr(miri, ignore)]
@@ -248,17 +269,23 @@ fn demo() {
     assert!(stdout.ends_with("timeout: Err(Elapsed)\n"), "{stdout}");
     assert_snapshot!("demo", stdout);
 }
+// ANCHOR_END: demo
 
+// ANCHOR: ms
 /// `n` milliseconds.
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
+// ANCHOR_END: ms
 
+// ANCHOR: us
 /// `n` microseconds.
 fn us(n: u64) -> Duration {
     Duration::from_micros(n)
 }
+// ANCHOR_END: us
 
+// ANCHOR: sleeps_finish_in_deadline_order
 #[test]
 fn sleeps_finish_in_deadline_order() {
     let log = Log::default();
@@ -281,7 +308,9 @@ fn sleeps_finish_in_deadline_order() {
     assert_eq!(log.entries(), ["10ms at 10ms", "20ms at 20ms", "30ms at 30ms"]);
     assert_snapshot!("sleeps_finish_in_deadline_order", trace);
 }
+// ANCHOR_END: sleeps_finish_in_deadline_order
 
+// ANCHOR: equal_deadlines_fire_in_schedule_order
 #[test]
 fn equal_deadlines_fire_in_schedule_order() {
     let log = Log::default();
@@ -301,7 +330,9 @@ fn equal_deadlines_fire_in_schedule_order() {
     assert_eq!(fired, ["#1", "#2", "#3", "#4"]);
     assert_snapshot!("equal_deadlines_fire_in_schedule_order", trace);
 }
+// ANCHOR_END: equal_deadlines_fire_in_schedule_order
 
+// ANCHOR: timer_cancelled
 #[test]
 fn timer_cancelled() {
     let log = Log::default();
@@ -325,7 +356,9 @@ fn timer_cancelled() {
     assert!(trace.contains("loop  select   wait 10.0ms\n"));
     assert_snapshot!("timer_cancelled", trace);
 }
+// ANCHOR_END: timer_cancelled
 
+// ANCHOR: sleep_zero_is_a_yield
 #[test]
 fn sleep_zero_is_a_yield() {
     let log = Log::default();
@@ -351,7 +384,9 @@ fn sleep_zero_is_a_yield() {
     assert!(!trace.contains("timer") && !trace.contains("wait"));
     assert_snapshot!("sleep_zero_is_a_yield", trace);
 }
+// ANCHOR_END: sleep_zero_is_a_yield
 
+// ANCHOR: long_sleep_beside_busy_tasks
 #[test]
 fn long_sleep_beside_busy_tasks() {
     let log = Log::default();
@@ -375,7 +410,9 @@ fn long_sleep_beside_busy_tasks() {
     assert!(busy_done < trace.find("wait").unwrap(), "{trace}");
     assert_snapshot!("long_sleep_beside_busy_tasks", trace);
 }
+// ANCHOR_END: long_sleep_beside_busy_tasks
 
+// ANCHOR: idle_wait_equals_time_to_next_deadline
 #[test]
 fn idle_wait_equals_time_to_next_deadline() {
     let (end, trace) = traced(async {
@@ -393,7 +430,9 @@ fn idle_wait_equals_time_to_next_deadline() {
     }
     assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
 }
+// ANCHOR_END: idle_wait_equals_time_to_next_deadline
 
+// ANCHOR: three_short_sleeps_end_exactly
 #[test]
 fn three_short_sleeps_end_exactly() {
     let (ends, trace) = traced(async {
@@ -408,7 +447,9 @@ fn three_short_sleeps_end_exactly() {
     assert_eq!(ends.unwrap(), [us(100), us(200), us(300)]);
     assert_snapshot!("three_short_sleeps_end_exactly", trace);
 }
+// ANCHOR_END: three_short_sleeps_end_exactly
 
+// ANCHOR: a_timer_due_first_fires_alone
 #[test]
 fn a_timer_due_first_fires_alone() {
     let log = Log::default();
@@ -435,7 +476,9 @@ fn a_timer_due_first_fires_alone() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("a_timer_due_first_fires_alone", trace);
 }
+// ANCHOR_END: a_timer_due_first_fires_alone
 
+// ANCHOR: main_returns_between_two_timers
 #[test]
 fn main_returns_between_two_timers() {
     let log = Log::default();
@@ -457,14 +500,18 @@ fn main_returns_between_two_timers() {
     assert!(trace.contains("drop     t2"));
     assert_snapshot!("main_returns_between_two_timers", trace);
 }
+// ANCHOR_END: main_returns_between_two_timers
 
+// ANCHOR: listen
 /// A listener on a free loopback port, and its address.
 fn listen() -> (TcpListener, SocketAddr) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     (listener, addr)
 }
+// ANCHOR_END: listen
 
+// ANCHOR: echo
 /// Echoes what it reads until EOF; returns how many bytes it echoed.
 async fn echo(stream: TcpStream) -> io::Result<usize> {
     let (mut buf, mut total) = ([0; 256], 0);
@@ -478,14 +525,18 @@ async fn echo(stream: TcpStream) -> io::Result<usize> {
         }
     }
 }
+// ANCHOR_END: echo
 
+// ANCHOR: serve
 /// Accepts connections for ever, echoing each in a task of its own.
 async fn serve(listener: TcpListener) -> io::Result<()> {
     loop {
         spawn(echo(listener.accept().await?.0));
     }
 }
+// ANCHOR_END: serve
 
+// ANCHOR: round_trip
 /// Sends `message` and reads the same number of bytes back.
 async fn round_trip(stream: &TcpStream, message: &str) -> io::Result<String> {
     stream.write_all(message.as_bytes()).await?;
@@ -493,7 +544,9 @@ async fn round_trip(stream: &TcpStream, message: &str) -> io::Result<String> {
     stream.read_exact(&mut reply).await?;
     Ok(String::from_utf8(reply).unwrap())
 }
+// ANCHOR_END: round_trip
 
+// ANCHOR: accept_and_echo_one_client
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn accept_and_echo_one_client() {
@@ -513,7 +566,9 @@ fn accept_and_echo_one_client() {
     assert!(trace.contains("t2    accept"));
     assert_snapshot!("accept_and_echo_one_client", trace);
 }
+// ANCHOR_END: accept_and_echo_one_client
 
+// ANCHOR: several_clients_interleaved
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn several_clients_interleaved() {
@@ -552,7 +607,9 @@ fn several_clients_interleaved() {
     assert!(trace.matches("  ready    ").count() >= 6, "{trace}");
     assert_snapshot!("several_clients_interleaved", trace);
 }
+// ANCHOR_END: several_clients_interleaved
 
+// ANCHOR: read_would_block_then_wakes
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn read_would_block_then_wakes() {
@@ -578,7 +635,9 @@ fn read_would_block_then_wakes() {
     assert!(blocked < ready);
     assert_snapshot!("read_would_block_then_wakes", trace);
 }
+// ANCHOR_END: read_would_block_then_wakes
 
+// ANCHOR: peer_closes_mid_stream
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn peer_closes_mid_stream() {
@@ -602,7 +661,9 @@ fn peer_closes_mid_stream() {
     assert!(trace.contains("t1    read     0 bytes"));
     assert_snapshot!("peer_closes_mid_stream", trace);
 }
+// ANCHOR_END: peer_closes_mid_stream
 
+// ANCHOR: peer_resets
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn peer_resets() {
@@ -636,7 +697,9 @@ fn peer_resets() {
     assert!(trace.contains("t1    read     error: ConnectionReset"));
     assert_snapshot!("peer_resets", trace);
 }
+// ANCHOR_END: peer_resets
 
+// ANCHOR: cross_thread_wake_interrupts_select
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn cross_thread_wake_interrupts_select() {
@@ -663,7 +726,9 @@ fn cross_thread_wake_interrupts_select() {
     assert!(select < pipe && trace.contains("wake     t1 (from a thread)"));
     assert_snapshot!("cross_thread_wake_interrupts_select", trace);
 }
+// ANCHOR_END: cross_thread_wake_interrupts_select
 
+// ANCHOR: an_always_ready_socket_cannot_starve_the_others
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn an_always_ready_socket_cannot_starve_the_others() {
@@ -705,12 +770,16 @@ fn an_always_ready_socket_cannot_starve_the_others() {
     assert!(trace.contains("t2    budget   32 I/O calls: yield"));
     assert_snapshot!("an_always_ready_socket_cannot_starve_the_others", trace);
 }
+// ANCHOR_END: an_always_ready_socket_cannot_starve_the_others
 
+// ANCHOR: at
 /// Times as a log shows them: whole milliseconds.
 fn at(time: Duration) -> String {
     format!("{}ms", time.as_millis())
 }
+// ANCHOR_END: at
 
+// ANCHOR: a_rearmed_sleep_drifts
 #[test]
 fn a_rearmed_sleep_drifts() {
     let log = Log::default();
@@ -729,7 +798,9 @@ fn a_rearmed_sleep_drifts() {
     assert_eq!(log.entries(), expected);
     assert_snapshot!("a_rearmed_sleep_drifts", trace);
 }
+// ANCHOR_END: a_rearmed_sleep_drifts
 
+// ANCHOR: an_interval_does_not_drift
 #[test]
 fn an_interval_does_not_drift() {
     let log = Log::default();
@@ -749,7 +820,9 @@ fn an_interval_does_not_drift() {
     assert!(trace.contains("t1    interval tick due 300.0ms"));
     assert_snapshot!("an_interval_does_not_drift", trace);
 }
+// ANCHOR_END: an_interval_does_not_drift
 
+// ANCHOR: missed_ticks
 /// Four ticks of a 100ms interval under `missed`, the first tick's work
 /// taking 250ms and the others' 10ms; logs each tick's due and actual time.
 fn missed_ticks(missed: MissedTickBehavior) -> (Vec<String>, String) {
@@ -766,7 +839,9 @@ fn missed_ticks(missed: MissedTickBehavior) -> (Vec<String>, String) {
     });
     (log.entries(), trace)
 }
+// ANCHOR_END: missed_ticks
 
+// ANCHOR: a_missed_tick_bursts
 #[test]
 fn a_missed_tick_bursts() {
     let (ticks, trace) = missed_ticks(MissedTickBehavior::Burst);
@@ -780,7 +855,9 @@ fn a_missed_tick_bursts() {
     assert_eq!(ticks, expected);
     assert_snapshot!("a_missed_tick_bursts", trace);
 }
+// ANCHOR_END: a_missed_tick_bursts
 
+// ANCHOR: a_missed_tick_delays
 #[test]
 fn a_missed_tick_delays() {
     let (ticks, trace) = missed_ticks(MissedTickBehavior::Delay);
@@ -794,7 +871,9 @@ fn a_missed_tick_delays() {
     assert_eq!(ticks, expected);
     assert_snapshot!("a_missed_tick_delays", trace);
 }
+// ANCHOR_END: a_missed_tick_delays
 
+// ANCHOR: a_missed_tick_skips
 #[test]
 fn a_missed_tick_skips() {
     let (ticks, trace) = missed_ticks(MissedTickBehavior::Skip);
@@ -808,7 +887,9 @@ fn a_missed_tick_skips() {
     assert_eq!(ticks, expected);
     assert_snapshot!("a_missed_tick_skips", trace);
 }
+// ANCHOR_END: a_missed_tick_skips
 
+// ANCHOR: a_periodic_callback_keeps_its_schedule_until_cancelled
 #[test]
 fn a_periodic_callback_keeps_its_schedule_until_cancelled() {
     let log = Log::default();
@@ -826,7 +907,9 @@ fn a_periodic_callback_keeps_its_schedule_until_cancelled() {
         trace
     );
 }
+// ANCHOR_END: a_periodic_callback_keeps_its_schedule_until_cancelled
 
+// ANCHOR: a_periodic_task_cancelled_mid_sleep
 #[test]
 fn a_periodic_task_cancelled_mid_sleep() {
     let (left, trace) = traced(async {
@@ -848,7 +931,9 @@ fn a_periodic_task_cancelled_mid_sleep() {
     );
     assert_snapshot!("a_periodic_task_cancelled_mid_sleep", trace);
 }
+// ANCHOR_END: a_periodic_task_cancelled_mid_sleep
 
+// ANCHOR: a_periodic_task_cancelled_mid_read
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn a_periodic_task_cancelled_mid_read() {
@@ -875,7 +960,9 @@ fn a_periodic_task_cancelled_mid_read() {
     assert!(trace.contains("t2    unwatch  read"));
     assert_snapshot!("a_periodic_task_cancelled_mid_read", trace);
 }
+// ANCHOR_END: a_periodic_task_cancelled_mid_read
 
+// ANCHOR: cancelling_a_finished_task_gives_its_output
 #[test]
 fn cancelling_a_finished_task_gives_its_output() {
     let (output, trace) = traced(async {
@@ -887,7 +974,9 @@ fn cancelling_a_finished_task_gives_its_output() {
     assert!(!trace.contains("drop     t2"), "nothing to drop");
     assert_snapshot!("cancelling_a_finished_task_gives_its_output", trace);
 }
+// ANCHOR_END: cancelling_a_finished_task_gives_its_output
 
+// ANCHOR: a_task_cancels_another
 #[test]
 fn a_task_cancels_another() {
     let log = Log::default();
@@ -911,6 +1000,7 @@ fn a_task_cancels_another() {
     assert!(trace.contains("t3    cancel   t2"));
     assert_snapshot!("a_task_cancels_another", trace);
 }
+// ANCHOR_END: a_task_cancels_another
 
 /// Logs its name when dropped.
 struct Goodbye(&'static str, Log);
@@ -921,6 +1011,7 @@ impl Drop for Goodbye {
     }
 }
 
+// ANCHOR: shutdown_cancels_background_tasks_in_spawn_order
 #[test]
 fn shutdown_cancels_background_tasks_in_spawn_order() {
     let log = Log::default();
@@ -944,7 +1035,9 @@ fn shutdown_cancels_background_tasks_in_spawn_order() {
     assert_eq!(log.entries(), ["first", "second"]);
     assert_snapshot!("shutdown_cancels_background_tasks_in_spawn_order", trace);
 }
+// ANCHOR_END: shutdown_cancels_background_tasks_in_spawn_order
 
+// ANCHOR: after
 /// Sleeps `delay` ms, logs `name`, and gives `name` back: a child that
 /// finishes at a time of its choosing.
 async fn after(log: Log, delay: u64, name: &'static str) -> &'static str {
@@ -952,7 +1045,9 @@ async fn after(log: Log, delay: u64, name: &'static str) -> &'static str {
     log.push(name);
     name
 }
+// ANCHOR_END: after
 
+// ANCHOR: results_come_in_argument_order_when_children_finish_in_reverse
 #[test]
 fn results_come_in_argument_order_when_children_finish_in_reverse() {
     let log = Log::default();
@@ -971,7 +1066,9 @@ fn results_come_in_argument_order_when_children_finish_in_reverse() {
         trace
     );
 }
+// ANCHOR_END: results_come_in_argument_order_when_children_finish_in_reverse
 
+// ANCHOR: an_empty_gather_completes_at_once
 #[test]
 fn an_empty_gather_completes_at_once() {
     let (output, trace) = traced(async {
@@ -983,13 +1080,17 @@ fn an_empty_gather_completes_at_once() {
     assert!(!trace.contains("pending"), "main never waited:\n{trace}");
     assert_snapshot!("an_empty_gather_completes_at_once", trace);
 }
+// ANCHOR_END: an_empty_gather_completes_at_once
 
+// ANCHOR: fallible
 /// A child that fails after `delay` ms if `fails`, else gives `delay`.
 async fn fallible(delay: u64, fails: bool) -> Result<u64, String> {
     sleep(ms(delay)).await;
     if fails { Err(format!("failed after {delay}ms")) } else { Ok(delay) }
 }
+// ANCHOR_END: fallible
 
+// ANCHOR: try_gather_returns_the_first_error_and_drops_the_rest
 #[test]
 fn try_gather_returns_the_first_error_and_drops_the_rest() {
     let (output, trace) = traced(async {
@@ -1008,7 +1109,9 @@ fn try_gather_returns_the_first_error_and_drops_the_rest() {
         trace
     );
 }
+// ANCHOR_END: try_gather_returns_the_first_error_and_drops_the_rest
 
+// ANCHOR: gather_of_results_gives_every_outcome
 #[test]
 fn gather_of_results_gives_every_outcome() {
     let (output, trace) = traced(async {
@@ -1022,13 +1125,17 @@ fn gather_of_results_gives_every_outcome() {
     assert_eq!(at, ms(30), "it waited for every child");
     assert_snapshot!("gather_of_results_gives_every_outcome", trace);
 }
+// ANCHOR_END: gather_of_results_gives_every_outcome
 
+// ANCHOR: explode
 /// A child that panics on its second poll.
 async fn explode() -> u8 {
     yield_now().await;
     panic!("child failed")
 }
+// ANCHOR_END: explode
 
+// ANCHOR: a_panicking_child_surfaces_in_the_caller
 #[test]
 fn a_panicking_child_surfaces_in_the_caller() {
     let log = Log::default();
@@ -1049,7 +1156,9 @@ fn a_panicking_child_surfaces_in_the_caller() {
     assert!(trace.contains("cancel   #1"), "the sleeping child was dropped");
     assert_snapshot!("a_panicking_child_surfaces_in_the_caller", trace);
 }
+// ANCHOR_END: a_panicking_child_surfaces_in_the_caller
 
+// ANCHOR: a_timeout_fires
 #[test]
 fn a_timeout_fires() {
     let log = Log::default();
@@ -1072,7 +1181,9 @@ fn a_timeout_fires() {
     assert_eq!(left.timers, 0, "the inner sleep's timer was cancelled");
     assert_snapshot!("a_timeout_fires", trace);
 }
+// ANCHOR_END: a_timeout_fires
 
+// ANCHOR: a_timeout_that_does_not_fire
 #[test]
 fn a_timeout_that_does_not_fire() {
     let (output, trace) = traced(async {
@@ -1090,7 +1201,9 @@ fn a_timeout_that_does_not_fire() {
     assert!(trace.contains("cancel   #2"), "{trace}");
     assert_snapshot!("a_timeout_that_does_not_fire", trace);
 }
+// ANCHOR_END: a_timeout_that_does_not_fire
 
+// ANCHOR: gather_inside_gather
 #[test]
 fn gather_inside_gather() {
     let log = Log::default();
@@ -1109,7 +1222,9 @@ fn gather_inside_gather() {
     assert_eq!(log.entries(), ["y", "x", "x", "y"]);
     assert_snapshot!("gather_inside_gather", trace);
 }
+// ANCHOR_END: gather_inside_gather
 
+// ANCHOR: a_task_nothing_can_wake_is_reported
 #[test]
 #[cfg_attr(miri, ignore)] // select(2), which miri cannot run
 fn a_task_nothing_can_wake_is_reported() {
@@ -1140,3 +1255,4 @@ fn a_task_nothing_can_wake_is_reported() {
     assert!(!trace.contains("stuck    t1"), "main's waker is held");
     assert_snapshot!("a_task_nothing_can_wake_is_reported", trace);
 }
+// ANCHOR_END: a_task_nothing_can_wake_is_reported
