@@ -36,11 +36,12 @@ fn a_wait_rounded_down_spins_and_one_rounded_up_does_not() {
     let up =
         rounded_down::cost(|left| left.as_nanos().div_ceil(1_000_000) as u64);
     let down = rounded_down::cost(|left| left.as_millis() as u64);
-    // A wait rounded up always ends past its deadline: one a deadline.
-    assert_eq!(up.waits, 20);
+    // A wait rounded up always ends past its deadline: one a deadline at
+    // most (none, when a busy machine woke the loop past the next one).
+    assert!(up.waits <= 20, "{} waits", up.waits);
     // Rounded down, each deadline's last 0.9 ms is spent spinning: many
     // waits of zero, and CPU time, however busy the machine is.
-    assert!(down.waits > 10 * up.waits, "{} waits", down.waits);
+    assert!(down.waits > 200, "{} waits", down.waits);
     assert!(down.cpu > Duration::from_millis(2), "{:?} of CPU", down.cpu);
     let report = rounded_down::report(&up, &down);
     assert!(report.starts_with("20 deadlines, 1.9ms apart"), "{report}");
