@@ -29,7 +29,7 @@ pub fn build(out: &Path) -> Result<PathBuf, String> {
     let mut book =
         mdbook_driver::MDBook::load(root()).map_err(|e| e.to_string())?;
     book.config.build.build_dir = out.to_path_buf();
-    book.with_preprocessor(Timelines { dir: chapters_dir() });
+    book.with_preprocessor(Preprocess { dir: chapters_dir() });
     book.build().map_err(|e| format!("{e:#}"))?;
     Ok(out.to_path_buf())
 }
@@ -54,8 +54,109 @@ pub fn check_chapters(dir: &Path) -> Vec<String> {
                 problems.push(format!("{name}: {{{{#{directive}}}}}: {why}"));
             }
         }
+        for command in commands(&text) {
+            if let Err(why) = check_command(dir, command) {
+                problems.push(format!("{name}: `{command}`: {why}"));
+            }
+        }
     }
     problems
+}
+
+/// Each `cargo test -p ...` and `cargo run -p ...` in backticks in `text`:
+/// the commands a chapter tells its reader to run.
+fn commands(text: &str) -> Vec<&str> {
+    let spans = text.split('`').skip(1).step_by(2);
+    spans
+        .filter(|span| {
+            span.starts_with("cargo test -p ")
+                || span.starts_with("cargo run -p ")
+        })
+        .collect()
+}
+
+/// Checks that a command a chapter names would find what it names: the
+/// package, the `--test` file or `--example`, and a test function whose
+/// name holds the filter, as `cargo test`'s filter matches.
+pub fn check_command(dir: &Path, command: &str) -> Result<(), String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let package = words.get(3).ok_or("no package after -p")?;
+    let root = dir.join("..");
+    let crate_dir = match *package {
+        "book" => root.join("book"),
+        "checks" => root.join("tests"),
+        name => root.join("crates").join(name),
+    };
+    if !crate_dir.join("Cargo.toml").exists() {
+        return Err(format!("no package {package}"));
+    }
+    let (mut test_file, mut example, mut filter) = (None, None, None);
+    let mut rest = words[4..].iter();
+    while let Some(&word) = rest.next() {
+        match word {
+            "--test" => test_file = rest.next().copied(),
+            "--example" => example = rest.next().copied(),
+            "--release" | "--" | "--quiet" => {}
+            word if word.starts_with('-') => {}
+            word if filter.is_none() && words[1] == "test" => {
+                filter = Some(word)
+            }
+            _ => {}
+        }
+    }
+    if let Some(example) = example {
+        let path = crate_dir.join("examples").join(format!("{example}.rs"));
+        if !path.exists() {
+            return Err(format!("no example {example} in {package}"));
+        }
+    }
+    let files = match test_file {
+        Some(file) => {
+            let path = crate_dir.join("tests").join(format!("{file}.rs"));
+            if !path.exists() {
+                return Err(format!(
+                    "no test file tests/{file}.rs in {package}"
+                ));
+            }
+            vec![path]
+        }
+        None => rust_files(&crate_dir.join("tests"))
+            .into_iter()
+            .chain(rust_files(&crate_dir.join("src")))
+            .collect(),
+    };
+    let Some(filter) = filter else { return Ok(()) };
+    let found = files.iter().any(|file| {
+        let text = fs::read_to_string(file).unwrap_or_default();
+        text.lines()
+            .filter_map(|line| line.trim_start().strip_prefix("fn "))
+            .any(|rest| {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                name.contains(filter)
+            })
+    });
+    match found {
+        true => Ok(()),
+        false => Err(format!("no test in {package} matches {filter}")),
+    }
+}
+
+/// Every `.rs` file under `dir`, in subfolders too.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).into_iter().flatten().filter_map(Result::ok)
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
 }
 
 /// The inside of each `{{#...}}` in `text`.
@@ -74,16 +175,18 @@ fn directives(text: &str) -> Vec<&str> {
     found
 }
 
-/// The book's own preprocessor: it draws each `{{#timeline path}}` as an
-/// SVG picture of the trace in that snapshot (see [`timeline`]).
-pub struct Timelines {
+/// The book's own preprocessor, run after mdBook's includes: it draws
+/// each `{{#timeline path}}` as an SVG picture of the trace in that
+/// snapshot (see [`timeline`]), and takes from each code block the indent
+/// its lines share, so that a method shown alone starts at the margin.
+pub struct Preprocess {
     /// The chapters' folder, which the paths are relative to.
     pub dir: PathBuf,
 }
 
-impl Preprocessor for Timelines {
+impl Preprocessor for Preprocess {
     fn name(&self) -> &str {
-        "timeline"
+        "tiny-asyncio"
     }
 
     fn run(
@@ -95,7 +198,7 @@ impl Preprocessor for Timelines {
         book.for_each_mut(|item| {
             let BookItem::Chapter(chapter) = item else { return };
             match timelines(&self.dir, &chapter.content) {
-                Ok(content) => chapter.content = content,
+                Ok(content) => chapter.content = dedent(&content),
                 Err(why) => failed = Some(format!("{}: {why}", chapter.name)),
             }
         });
@@ -104,6 +207,39 @@ impl Preprocessor for Timelines {
             None => Ok(book),
         }
     }
+}
+
+/// `text` with the indent that each code block's lines share taken off
+/// them.
+pub fn dedent(text: &str) -> String {
+    let mut out = String::new();
+    let mut block: Option<Vec<&str>> = None;
+    for line in text.lines() {
+        match &mut block {
+            None if line.starts_with("```") => block = Some(Vec::new()),
+            None => {}
+            Some(body) if line.starts_with("```") => {
+                let indent = body
+                    .iter()
+                    .filter(|line| !line.trim().is_empty())
+                    .map(|line| line.len() - line.trim_start().len())
+                    .min()
+                    .unwrap_or(0);
+                for kept in body.drain(..) {
+                    out += kept.get(indent..).unwrap_or("").trim_end();
+                    out.push('\n');
+                }
+                block = None;
+            }
+            Some(body) => {
+                body.push(line);
+                continue;
+            }
+        }
+        out += line;
+        out.push('\n');
+    }
+    out
 }
 
 /// `text` with each `{{#timeline path}}` replaced by its picture.

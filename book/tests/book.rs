@@ -4,7 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-use book::{build, chapters_dir, check_chapters, check_directive};
+use book::{
+    build, chapters_dir, check_chapters, check_command, check_directive, dedent,
+};
 
 #[test]
 fn every_include_in_the_chapters_resolves() {
@@ -62,6 +64,33 @@ fn the_checker_rejects_lines_past_the_end_and_other_directives() {
     assert!(check(&format!("include {SNAP}:900:")).is_err());
     assert!(check(&format!("include {SNAP}:5:900")).is_err());
     assert!(check(&format!("rustdoc_include {LIB}:run_once")).is_err());
+}
+
+#[test]
+fn the_checker_finds_the_tests_and_examples_a_chapter_names() {
+    let check = |command| check_command(&chapters_dir(), command);
+    assert_eq!(check("cargo test -p step01_tasks single_task"), Ok(()));
+    assert_eq!(
+        check("cargo test -p step02_sleep --test timer a_sleeping"),
+        Ok(())
+    );
+    assert_eq!(
+        check("cargo run -p step01_tasks --example lost_wakeup"),
+        Ok(())
+    );
+    assert_eq!(check("cargo test -p book"), Ok(()));
+    let no_test = check("cargo test -p step01_tasks no_such_test").unwrap_err();
+    assert!(no_test.contains("no test in step01_tasks"), "{no_test}");
+    assert!(check("cargo test -p step09_none x").is_err());
+    assert!(check("cargo test -p step01_tasks --test nowhere x").is_err());
+    assert!(check("cargo run -p step01_tasks --example nowhere").is_err());
+}
+
+#[test]
+fn a_method_shown_alone_starts_at_the_margin() {
+    let text = "Some text\n```rust\n    fn f() {\n        g();\n\n    }\n```\n  kept\n";
+    let want = "Some text\n```rust\nfn f() {\n    g();\n\n}\n```\n  kept\n";
+    assert_eq!(dedent(text), want);
 }
 
 /// Every `.html` file under `dir`.
