@@ -133,7 +133,9 @@ fn the_book_builds_with_every_include_expanded_and_search() {
     assert!(asked > 0);
     let drawn: usize = pages
         .iter()
-        .filter(|page| !page.ends_with("print.html"))
+        .filter(|page| {
+            !page.ends_with("print.html") && !page.ends_with("index.html")
+        })
         .map(|page| fs::read_to_string(page).unwrap())
         .map(|page| {
             page.matches(
@@ -142,7 +144,8 @@ fn the_book_builds_with_every_include_expanded_and_search() {
             .count()
         })
         .sum();
-    assert_eq!(drawn, asked, "print.html, which holds every page, aside");
+    // print.html holds every page, and index.html is the first again.
+    assert_eq!(drawn, asked);
     assert!(
         fs::read_dir(&html).unwrap().filter_map(Result::ok).any(|e| e
             .file_name()

@@ -17,9 +17,9 @@ use checks::{
 const BUDGETS: &[(&str, usize)] = &[
     ("step01_tasks", 249),
     ("step02_sleep", 436),
-    ("step03_select", 860),
-    ("step04_periodic", 986),
-    ("step05_gather", 1120),
+    ("step03_select", 862),
+    ("step04_periodic", 988),
+    ("step05_gather", 1122),
 ];
 
 #[test]

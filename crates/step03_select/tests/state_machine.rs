@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use step03_select::{JoinHandle, Runtime, spawn};
+use step03_select::{JoinHandle, Runtime, run, spawn, yield_now};
 
 // ANCHOR: sum_of
 /// Awaits two tasks, one after the other, and adds their outputs.
@@ -110,3 +110,26 @@ fn the_hand_written_future_behaves_as_the_async_fn() {
     assert_eq!(by_compiler, by_hand);
 }
 // ANCHOR_END: the_hand_written_future_behaves_as_the_async_fn
+
+// ANCHOR: borrows_its_own_local
+/// Keeps a reference to one of its own locals across an `await`. The
+/// array is stored in the future's own state, so `first` points into the
+/// future itself: moved between two polls, it would point at the place
+/// the future had left.
+async fn borrows_its_own_local() -> usize {
+    let words = ["pinned", "futures"];
+    let first = &words[0];
+    yield_now().await;
+    first.len()
+}
+// ANCHOR_END: borrows_its_own_local
+
+// ANCHOR: a_future_that_borrows_itself_runs_pinned
+#[test]
+fn a_future_that_borrows_itself_runs_pinned() {
+    // `spawn` moves the future into its task's block once, before its
+    // first poll; from then on the block never moves, and `first` stays
+    // good across the `await`.
+    assert_eq!(run(async { spawn(borrows_its_own_local()).await }), 6);
+}
+// ANCHOR_END: a_future_that_borrows_itself_runs_pinned

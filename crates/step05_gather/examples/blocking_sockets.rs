@@ -39,7 +39,8 @@ fn client(port: u16, message: &[u8]) -> io::Result<Vec<u8>> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     let mut rest = message;
     while !rest.is_empty() {
-        // A partial write is normal: keep going from where it stopped.
+        // write() may take less than it was given (see the appendix):
+        // keep going from where it stopped.
         let written = stream.write(rest)?;
         rest = &rest[written..];
     }

@@ -27,34 +27,46 @@ fn readable(stream: &TcpStream, ms: i64) -> bool {
 }
 // ANCHOR_END: readable
 
+// ANCHOR: would_block
+/// A read on a non-blocking socket with nothing to read: it fails at once
+/// with `WouldBlock` instead of waiting.
+fn would_block(server: &mut TcpStream) -> io::Result<()> {
+    server.set_nonblocking(true)?;
+    let error = server.read(&mut [0; 64]).unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::WouldBlock);
+    println!("read with nothing to read: {error}");
+    Ok(())
+}
+// ANCHOR_END: would_block
+
+// ANCHOR: level_triggered
+/// `select` waits for `server` to be readable, and says so for as long as
+/// bytes wait in it, however often it is asked: level-triggered.
+fn level_triggered(
+    server: &mut TcpStream,
+    client: &mut TcpStream,
+) -> io::Result<()> {
+    // select waits for the socket, up to a timeout: nothing yet.
+    assert!(!readable(server, 10));
+    client.write_all(b"ping")?;
+    // Now there is something to read, so select returns at once.
+    assert!(readable(server, 1000));
+    // Asking again without reading gives the same answer.
+    assert!(readable(server, 0));
+    let mut buf = [0; 64];
+    let n = server.read(&mut buf)?;
+    assert_eq!(&buf[..n], b"ping");
+    // All read: not readable any more.
+    assert!(!readable(server, 0));
+    println!("select saw the socket readable, and level-triggered");
+    Ok(())
+}
+// ANCHOR_END: level_triggered
+
 fn main() -> io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let mut client = TcpStream::connect(listener.local_addr()?)?;
     let (mut server, _) = listener.accept()?;
-
-    // ANCHOR: would_block
-    server.set_nonblocking(true)?;
-    let mut buf = [0; 64];
-    // Nothing has been sent: instead of waiting, read fails at once.
-    let error = server.read(&mut buf).unwrap_err();
-    assert_eq!(error.kind(), io::ErrorKind::WouldBlock);
-    println!("read with nothing to read: {error}");
-    // ANCHOR_END: would_block
-
-    // ANCHOR: select
-    // select waits for the socket, up to a timeout: nothing yet.
-    assert!(!readable(&server, 10));
-    client.write_all(b"ping")?;
-    // Now there is something to read, so select returns at once.
-    assert!(readable(&server, 1000));
-    // Level-triggered: it stays readable for as long as bytes wait, so
-    // asking again without reading gives the same answer.
-    assert!(readable(&server, 0));
-    let n = server.read(&mut buf)?;
-    assert_eq!(&buf[..n], b"ping");
-    // All read: not readable any more.
-    assert!(!readable(&server, 0));
-    // ANCHOR_END: select
-    println!("select saw the socket readable, and level-triggered");
-    Ok(())
+    would_block(&mut server)?;
+    level_triggered(&mut server, &mut client)
 }

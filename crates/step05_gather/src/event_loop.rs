@@ -337,8 +337,9 @@ impl Runtime {
         CURRENT.set(Some(Rc::clone(&event_loop)));
         let main = spawn_named("main", future);
         // Pass after pass, until main is done. An idle loop with no timer
-        // waits in `select` for a socket or another thread: it cannot tell
-        // that from a deadlock, so it waits, as asyncio does.
+        // waits in `select` for a socket or another thread: it cannot
+        // always tell that from a deadlock, so it waits, as asyncio does,
+        // and traces the tasks that no wake can reach.
         let output = loop {
             event_loop.run_once();
             if let Poll::Ready(Some(output)) = main.0.join(Waker::noop()) {

@@ -142,7 +142,6 @@ impl TcpStream {
         let wrote = io_ready(self.fd(), (Interest::Write, "write"), op).await;
         traced("write", wrote)
     }
-    // ANCHOR_END: TcpStream
 
     /// Writes all of `buf`, however many writes it takes.
     pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
@@ -165,7 +164,10 @@ impl TcpStream {
         }
         Ok(())
     }
+}
+// ANCHOR_END: TcpStream
 
+impl TcpStream {
     /// Turns Nagle's algorithm off (`true`), so small writes go at once.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.0.set_nodelay(nodelay)
