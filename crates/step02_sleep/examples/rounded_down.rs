@@ -3,7 +3,7 @@
 //! if the time left were cut to fit. A wait that ends just short of the
 //! deadline finds nothing due, and the next wait is zero, and the next,
 //! until the deadline comes: the loop spins, and burns the CPU that
-//! waiting was meant to save. Chapter 2, "Does it busy-loop?", explains;
+//! waiting was meant to save. Chapter 2, "The pass, and the busy-loop answer", explains;
 //! stage 2 waits exactly, and stage 3 rounds its waits up.
 //!
 //! Run it with `cargo run -p step02_sleep --example rounded_down`.

@@ -33,7 +33,9 @@ fn main() {
             sleep(Duration::ZERO).await;
             first + nap(100).await
         });
-        // Still asleep when main returns: dropping it cancels its timer.
+        // Still asleep when main returns: `run` then drops the task, and
+        // with it its sleep, which cancels its timer. (Dropping the handle
+        // here only detaches the task.)
         drop(spawn_named("nap(1000)", nap(1000)));
         (short.await, twice.await)
     });

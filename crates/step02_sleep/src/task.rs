@@ -100,11 +100,12 @@ impl Wake for TaskWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let first = !self.scheduled.swap(true, Ordering::AcqRel);
-        // Simplification: only a wake on the loop's own thread reaches it.
-        // Stage 3 adds asyncio's `call_soon_threadsafe`: a locked queue,
-        // and a pipe that rouses the loop when another thread writes to it.
+        // Simplification: only a wake on the loop's own thread reaches it,
+        // and one from elsewhere is lost without a trace. Stage 3 adds
+        // asyncio's `call_soon_threadsafe`: a locked queue, and a pipe
+        // that rouses the loop when another thread writes to it.
         EventLoop::with(|event_loop| {
+            let first = !self.scheduled.swap(true, Ordering::AcqRel);
             let note = if first { "" } else { " (already scheduled)" };
             event_loop.trace("wake", format_args!("t{}{note}", self.id));
             if first {

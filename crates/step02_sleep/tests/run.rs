@@ -235,7 +235,20 @@ fn a_waker_can_be_sent_to_and_woken_on_another_thread() {
     // stage the wake does not reach the loop; stage 3 makes it do so.
     run(async {
         let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
-        thread::spawn(move || waker.wake()).join().unwrap();
+        let elsewhere = waker.clone();
+        thread::spawn(move || elsewhere.wake()).join().unwrap();
+        // The lost wake left nothing behind: a wake on the loop's thread
+        // still schedules main's next step, or `run` would report a
+        // deadlock here.
+        let mut woken = false;
+        poll_fn(|_| match std::mem::replace(&mut woken, true) {
+            true => Poll::Ready(()),
+            false => {
+                waker.wake_by_ref();
+                Poll::Pending
+            }
+        })
+        .await
     });
 }
 // ANCHOR_END: a_waker_can_be_sent_to_and_woken_on_another_thread
