@@ -251,12 +251,17 @@ pub fn timelines(dir: &Path, text: &str) -> Result<String, String> {
         let path = rest[start + 12..start + end].trim();
         out += &rest[..start];
         out += &timeline_html(dir, path)?;
+        // The legend, under a page's first picture only.
+        if !out.contains("timeline-legend") {
+            out += LEGEND;
+            out.push('\n');
+        }
         rest = &rest[start + end + 2..];
     }
     Ok(out + rest)
 }
 
-/// What the colours and shapes of a timeline mean, under each picture.
+/// What the colours and shapes of a timeline mean, under a page's first.
 const LEGEND: &str = "<p class=\"timeline-legend\"><small>\
     Lanes: the loop, then each task. A box is a poll: \
     <span style=\"background:#9ecae1\">&nbsp;pending&nbsp;</span> \
@@ -278,9 +283,7 @@ fn timeline_html(dir: &Path, path: &str) -> Result<String, String> {
     let name = name.trim_start_matches("trace__").replace('_', " ");
     let svg = timeline::render(&events, &format!("Timeline of {name}"));
     let style = "overflow-x: auto";
-    Ok(format!(
-        "<div class=\"timeline\" style=\"{style}\">{svg}</div>\n{LEGEND}\n"
-    ))
+    Ok(format!("<div class=\"timeline\" style=\"{style}\">{svg}</div>\n"))
 }
 
 /// Checks one directive, as found in a chapter in `dir`.

@@ -65,7 +65,7 @@ const LANE: u32 = 22;
 const TOP: u32 = 34;
 const SLOT: u32 = 22;
 const DOT: u32 = 10;
-const GAP: u32 = 46;
+const GAP: u32 = 28;
 const PASS: u32 = 8;
 
 /// A poll: its task's lane, where it starts, what the task did in it,
@@ -95,8 +95,8 @@ struct Layout {
     lanes: Vec<(String, String)>,
     /// Where each pass begins, its number, and its time.
     passes: Vec<(u32, u64, String)>,
-    /// Where each wait in `select` is, and how long it may last.
-    gaps: Vec<(u32, String)>,
+    /// Where each wait is, how wide it is drawn, and how long it may last.
+    gaps: Vec<(u32, u32, String)>,
     polls: Vec<Poll>,
     wakes: Vec<Wake>,
     /// The lane, the place and the text of each of the loop's events.
@@ -140,10 +140,15 @@ impl Layout {
             let who = layout.lane(event.who);
             match event.what {
                 "tick" => {}
-                "select" => {
-                    let wait = event.detail.split_whitespace().nth(1);
-                    layout.gaps.push((x, wait.unwrap_or_default().into()));
-                    x += GAP;
+                // `select wait 10.0ms on ...` from stage 3, `wait 10.0ms`
+                // in stage 2: a gap, wider the longer the wait may last.
+                "select" | "wait" => {
+                    let words = event.detail.split_whitespace();
+                    let wait = words.into_iter().find(|w| *w != "wait");
+                    let wait = wait.unwrap_or_default().to_string();
+                    let width = gap_width(&wait);
+                    layout.gaps.push((x, width, wait));
+                    x += width;
                 }
                 "poll" => {
                     open.insert(who, (x, line, String::new()));
@@ -254,12 +259,12 @@ pub fn render(events: &[Event], title: &str) -> String {
         }
     }
     // Waits in select: gaps across every lane.
-    for (gx, wait) in &layout.gaps {
+    for (gx, width, wait) in &layout.gaps {
         let _ = write!(
             svg,
             r##"<rect x="{}" y="{TOP}" width="{}" height="{}" fill="#e0e0e0" opacity="0.7"><title>select: wait {wait}</title></rect><text x="{}" y="{}" fill="#555" font-size="9">{}</text>"##,
             gx + 2,
-            GAP - 4,
+            width - 4,
             LANE * lanes.len() as u32,
             gx + 4,
             TOP + 10,
@@ -312,6 +317,13 @@ pub fn render(events: &[Event], title: &str) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// How wide to draw a wait of `wait` (`10.0ms`, or `forever`): wider the
+/// longer it may last, up to a point, so that long waits look long.
+fn gap_width(wait: &str) -> u32 {
+    let ms = wait.strip_suffix("ms").and_then(|ms| ms.parse::<f64>().ok());
+    GAP + (ms.unwrap_or(100.0).min(300.0) * 0.3) as u32
 }
 
 /// `text` cut to `width` characters, with an ellipsis if it was longer.
