@@ -120,9 +120,9 @@ pub fn check_command(dir: &Path, command: &str) -> Result<(), String> {
             }
             vec![path]
         }
-        None => rust_files(&crate_dir.join("tests"))
+        None => files(&crate_dir.join("tests"), "rs")
             .into_iter()
-            .chain(rust_files(&crate_dir.join("src")))
+            .chain(files(&crate_dir.join("src"), "rs"))
             .collect(),
     };
     let Some(filter) = filter else { return Ok(()) };
@@ -144,15 +144,16 @@ pub fn check_command(dir: &Path, command: &str) -> Result<(), String> {
     }
 }
 
-/// Every `.rs` file under `dir`, in subfolders too.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
+/// Every file under `dir` whose name ends in `.{extension}`, in
+/// subfolders too.
+pub fn files(dir: &Path, extension: &str) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in fs::read_dir(dir).into_iter().flatten().filter_map(Result::ok)
     {
         let path = entry.path();
         if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.extend(self::files(&path, extension));
+        } else if path.extension().is_some_and(|e| e == extension) {
             files.push(path);
         }
     }

@@ -5,7 +5,8 @@ use std::fs;
 use std::path::Path;
 
 use book::{
-    build, chapters_dir, check_chapters, check_command, check_directive, dedent,
+    build, chapters_dir, check_chapters, check_command, check_directive,
+    dedent, files,
 };
 
 #[test]
@@ -93,26 +94,12 @@ fn a_method_shown_alone_starts_at_the_margin() {
     assert_eq!(dedent(text), want);
 }
 
-/// Every `.html` file under `dir`.
-fn pages(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in fs::read_dir(dir).unwrap().filter_map(Result::ok) {
-        let path = entry.path();
-        if path.is_dir() {
-            found.extend(pages(&path));
-        } else if path.extension().is_some_and(|e| e == "html") {
-            found.push(path);
-        }
-    }
-    found
-}
-
 #[test]
 fn the_book_builds_with_every_include_expanded_and_search() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("book-html");
     let _ = fs::remove_dir_all(&out);
     let html = build(&out).expect("the book builds");
-    let pages = pages(&html);
+    let pages = files(&html, "html");
     assert!(pages.len() >= 3, "chapters were rendered: {pages:?}");
     for page in &pages {
         let text = fs::read_to_string(page).unwrap();
