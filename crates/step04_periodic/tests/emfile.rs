@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use step04_periodic::{TcpListener, TcpStream, call_later, run, spawn};
 
-#[path = "../examples/echo_server.rs"]
+#[path = "support/echo_server.rs"]
 #[allow(dead_code)]
 mod echo_server;
 

@@ -1,7 +1,7 @@
-//! An echo server to talk to by hand, on the stage 3 loop:
-//!
-//!     cargo run -p step04_periodic --example echo_server -- 127.0.0.1:7000
-//!     nc 127.0.0.1 7000
+//! Stage 3's echo server (`cargo run -p step03_select --example
+//! echo_server`), on this stage's loop, for `tests/emfile.rs` to run out
+//! of fds. It lives here, not in `examples/`, because examples of one
+//! name in two packages of a workspace collide in `target/`.
 //!
 //! It serves until you press Ctrl-C. Each connection is a task; the trace
 //! shows the loop moving between them. A failed accept is logged, and the
