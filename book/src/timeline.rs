@@ -16,10 +16,15 @@ use std::fmt::Write;
 /// acted, what happened, and the rest of the line.
 #[derive(Debug, PartialEq)]
 pub struct Event<'a> {
+    /// The loop's pass, from 1 (0 before the first).
     pub tick: u64,
+    /// The time on the loop's clock, as the trace prints it ("12.0ms").
     pub time: Option<&'a str>,
+    /// `loop`, or the task that acted (`t2`).
     pub who: &'a str,
+    /// The event's name: `poll`, `wake`, `select`...
     pub what: &'a str,
+    /// The rest of the line.
     pub detail: &'a str,
 }
 

@@ -96,8 +96,10 @@ pub fn size_report() -> String {
 /// What stage `to` adds to stage `from`, as the book shows it: a unified
 /// diff of their `src/` and `Cargo.toml`, with one line of context, each
 /// hunk numbered (`[3]`) for the chapter's notes to name. What would only
-/// repeat the chapter is left out: the `ANCHOR` lines, the demo
-/// (`src/main.rs`), and the body of a new file, which is named instead.
+/// repeat the chapter is left out: the `ANCHOR` lines, the crate's `//!`
+/// header in `src/lib.rs` (what the stage adds, which the chapter opens
+/// with), the demo (`src/main.rs`), and the body of a new file, which is
+/// named instead.
 /// Lines that differ only by the crate's name are not shown either:
 /// `from`'s name is read as `to`'s before comparing.
 pub fn stage_diff(from: &str, to: &str) -> String {
@@ -117,10 +119,13 @@ pub fn stage_diff(from: &str, to: &str) -> String {
             let copy = work.join(side).join(relative);
             fs::create_dir_all(copy.parent().unwrap()).unwrap();
             let text = fs::read_to_string(&file).unwrap().replace(from, to);
+            let lib = relative == Path::new("src/lib.rs");
             let kept = text.lines().filter(|line| {
                 let line = line.trim_start();
-                !line.starts_with("// ANCHOR: ")
-                    && !line.starts_with("// ANCHOR_END: ")
+                let anchor = line.starts_with("// ANCHOR: ")
+                    || line.starts_with("// ANCHOR_END: ");
+                let header = lib && line.starts_with("//!");
+                !anchor && !header
             });
             fs::write(
                 copy,

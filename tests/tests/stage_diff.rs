@@ -37,6 +37,7 @@ fn a_stage_diff_leaves_out_what_only_renames() {
     assert!(diff.contains("new file crates/step02_sleep/src/timer.rs: "));
     assert!(!diff.contains("-name = "), "the crate name line is not a change");
     assert!(!diff.contains("ANCHOR"), "anchors are not changes");
+    assert!(!diff.contains("//! Stage 2"), "the crate header is the chapter's");
     assert!(!diff.contains("src/main.rs"), "the demo is shown whole");
     assert!(diff.contains("@@ [1]\n"), "hunks are numbered");
 }

@@ -36,16 +36,22 @@ pub trait Timers: Runtime {
 
 /// A runtime with TCP sockets.
 pub trait Net: Timers {
+    /// A socket that accepts TCP connections.
     type Listener: 'static;
+    /// A TCP connection.
     type Stream: 'static;
     /// Listens on a free loopback port.
     fn bind() -> (Self::Listener, SocketAddr);
+    /// Waits for the next connection on `listener`.
     fn accept(listener: &Self::Listener) -> impl Future<Output = Self::Stream>;
+    /// Connects to `addr`.
     fn connect(addr: SocketAddr) -> impl Future<Output = Self::Stream>;
+    /// Fills `buf` from `stream`, however many reads it takes.
     fn read_exact<'a>(
         stream: &'a mut Self::Stream,
         buf: &'a mut [u8],
     ) -> impl Future<Output = io::Result<()>> + 'a;
+    /// Writes all of `buf` to `stream`, however many writes it takes.
     fn write_all<'a>(
         stream: &'a mut Self::Stream,
         buf: &'a [u8],
@@ -54,6 +60,7 @@ pub trait Net: Timers {
 
 /// A runtime with periodic timers.
 pub trait Ticks: Net {
+    /// A periodic timer.
     type Interval: 'static;
     /// An interval of `period` whose next tick is due one period from now.
     fn interval(period: Duration) -> impl Future<Output = Self::Interval>;

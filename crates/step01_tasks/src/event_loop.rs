@@ -1,48 +1,44 @@
-//! The event loop: a ready queue of handles, run one pass at a time, the
-//! event trace it writes, and `run`, which drives it to the end.
+//! The event loop: what it holds, one pass of it (`run_once`), and `run`,
+//! which drives it to the end.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::sync::{Arc, atomic::Ordering};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::task::{Poll, Waker};
 use std::{fmt::Display, iter, panic::resume_unwind, rc::Rc};
 
-use crate::task::{Runnable, Task, TaskWaker, spawn_named};
+use crate::task::{Task, TaskCell, TaskKey, spawn_named};
+use crate::trace::{HEADINGS, Sink, Trace};
 
 thread_local! {
-    /// The loop `run` is driving on this thread, for `spawn` and wakers.
+    /// The loop `run` is driving on this thread, for `spawn` and wakers:
+    /// a `Future`'s `poll` is given a waker, not a loop, so this is how
+    /// they find it.
     static CURRENT: RefCell<Option<Rc<EventLoop>>> = const { RefCell::new(None) };
 }
-
-/// Where the trace goes: a function given each line as it happens.
-type Sink = Box<dyn FnMut(&str)>;
 
 // ANCHOR: Handle
 /// One piece of work on the ready queue: asyncio's `Handle`.
 pub(crate) enum Handle {
-    /// Poll the task in this slot once, if it still has this id:
-    /// asyncio's `Task.__step`.
-    Step(usize, u64),
+    /// Poll this task once, if it is still there: asyncio's `Task.__step`.
+    Step(TaskKey),
 }
 // ANCHOR_END: Handle
 
 // ANCHOR: EventLoop
-/// The event loop: asyncio's `BaseEventLoop`, cut down to a ready queue.
+/// The event loop: asyncio's `BaseEventLoop`. Every field is a `Cell` or
+/// a `RefCell`, as the loop is shared with every task it polls.
 #[derive(Default)]
 pub(crate) struct EventLoop {
     /// Handles to run, oldest first: asyncio's `_ready`.
     ready: RefCell<VecDeque<Handle>>,
     /// Tasks between steps, in a slab: a task keeps its slot for life, and
-    /// `free` lists the empty ones. Ids count spawns: `t1` is main.
+    /// `free` lists the empty ones, so that spawning reuses them.
     tasks: RefCell<Vec<Option<Task>>>,
-    free: RefCell<Vec<usize>>,
-    spawned: Cell<u64>,
-    /// The pass the loop is in, and the task it is polling, for the trace.
-    tick: Cell<u64>,
-    running: Cell<Option<u64>>,
-    sink: Option<RefCell<Sink>>,
-    /// The pass of the last line traced, to set the passes apart.
-    traced_tick: Cell<u64>,
+    free: RefCell<Vec<u32>>,
+    /// How many tasks have been spawned: the last task's id.
+    spawned: Cell<u32>,
+    trace: Trace,
 }
 // ANCHOR_END: EventLoop
 
@@ -53,24 +49,10 @@ impl EventLoop {
         CURRENT.try_with(|current| current.borrow().as_deref().map(f)).ok()?
     }
 
-    // ANCHOR: trace
-    /// Writes a line of the trace: the pass, who acted (the running task,
-    /// or the loop itself), what happened, and the details.
+    /// Writes a line of the trace, if the loop is traced.
     pub fn trace(&self, what: &str, detail: impl Display) {
-        // Untraced, the loop pays one branch: nothing is borrowed or built.
-        if let Some(sink) = &self.sink {
-            let who =
-                self.running.get().map_or("loop".into(), |t| format!("t{t}"));
-            let tick = self.tick.get();
-            let line = format!("{tick:>4}  {who:<5} {what:<8} {detail}");
-            let mut sink = sink.borrow_mut();
-            if self.traced_tick.replace(tick) != tick {
-                sink("");
-            }
-            sink(line.trim_end());
-        }
+        self.trace.write(what, detail);
     }
-    // ANCHOR_END: trace
 
     // ANCHOR: call_soon
     /// Schedules `handle` to run on the next pass: asyncio's `call_soon`.
@@ -80,21 +62,31 @@ impl EventLoop {
     // ANCHOR_END: call_soon
 
     // ANCHOR: spawn
-    /// Adds a task and schedules its first step; `name` is for the trace.
-    pub fn spawn(&self, cell: Rc<dyn Runnable>, name: &str) {
-        let id = self.spawned.get() + 1;
+    /// Makes `future` a task and schedules its first step: asyncio's
+    /// `create_task`. `name` is for the trace.
+    pub fn spawn<F: Future + 'static>(
+        &self,
+        name: &str,
+        future: F,
+    ) -> Rc<TaskCell<F>> {
+        // Ids wrap after 2³² spawns, harmlessly: see `TaskKey`.
+        let id = self.spawned.get().wrapping_add(1);
         self.spawned.set(id);
         let mut tasks = self.tasks.borrow_mut();
-        let slot = self.free.borrow_mut().pop().unwrap_or(tasks.len());
-        let header = Arc::new(TaskWaker { id, slot, scheduled: true.into() });
-        let waker = Waker::from(Arc::clone(&header));
-        if slot == tasks.len() {
+        // The slot of a finished task if there is one, else a new one.
+        let slot = self.free.borrow_mut().pop().unwrap_or(tasks.len() as u32);
+        // No free slot: the slab grows by one.
+        if slot as usize == tasks.len() {
             tasks.push(None);
         }
-        tasks[slot] = Some(Task { header, waker, cell });
+        let key = TaskKey { slot, id };
+        let task = Rc::new(TaskCell::new(key, future));
+        // The loop's `Rc` of the block; the caller's becomes the `JoinHandle`.
+        tasks[slot as usize] = Some(task.clone());
         drop(tasks);
         self.trace("spawn", format_args!("t{id} {name}"));
-        self.call_soon(Handle::Step(slot, id));
+        self.call_soon(Handle::Step(key));
+        task
     }
     // ANCHOR_END: spawn
 
@@ -102,15 +94,17 @@ impl EventLoop {
     /// One pass of the loop, asyncio's `_run_once`: runs the handles that
     /// were ready when it began, and returns how many there were.
     fn run_once(&self) -> usize {
-        self.tick.set(self.tick.get() + 1);
+        // A new pass: the trace numbers them, its `tick` column.
+        self.trace.tick.set(self.trace.tick.get() + 1);
         // Run what is ready now, and only that: what it schedules waits for
         // the next pass, so a task that keeps waking itself cannot starve
         // the others. The queue, and its buffer, stay.
         let ntodo = self.ready.borrow().len();
         self.trace("tick", format_args!("{ntodo} ready"));
+        // Popped one at a time, as each handle may push more.
         let ready = iter::from_fn(|| self.ready.borrow_mut().pop_front());
-        for Handle::Step(slot, id) in ready.take(ntodo) {
-            self.step(slot, id);
+        for Handle::Step(key) in ready.take(ntodo) {
+            self.step(key);
         }
         ntodo
     }
@@ -118,39 +112,44 @@ impl EventLoop {
 
     // ANCHOR: step
     /// Polls a task once: asyncio's `Task.__step`.
-    fn step(&self, slot: usize, id: u64) {
+    fn step(&self, key: TaskKey) {
         // Taken out of the slab while it runs, so that it may spawn. Gone,
         // or a newer task in its slot, if it finished after this step was
         // scheduled: then there is nothing to do.
-        let task = self.tasks.borrow_mut()[slot].take_if(|t| t.header.id == id);
+        let slot = key.slot as usize;
+        let task =
+            self.tasks.borrow_mut()[slot].take_if(|t| t.header().key == key);
         let Some(task) = task else {
-            return self.trace("skip", format_args!("t{id} (finished)"));
+            return self.trace("skip", format_args!("t{} (finished)", key.id));
         };
-        // From here on a wake schedules another step, even during the poll.
-        task.header.scheduled.store(false, Ordering::Release);
-        self.running.set(Some(id));
+        // While it runs, the trace's lines are the task's, and `live()` counts
+        // it.
+        self.trace.running.set(Some(key.id));
         self.trace("poll", "");
-        let poll = task.cell.poll(&mut Context::from_waker(&task.waker));
+        let poll = task.poll();
+        // The poll's result ends its step in the trace.
         let what =
             if let Poll::Ready(ended) = poll { ended } else { "pending" };
         self.trace(what, "");
         match poll {
+            // Back in its slot, to wait for its next wake.
             Poll::Pending => self.tasks.borrow_mut()[slot] = Some(task),
-            Poll::Ready(_) => self.free.borrow_mut().push(slot),
+            // Done: its block lives on while the handle holds it.
+            Poll::Ready(_) => self.free.borrow_mut().push(key.slot),
         }
-        self.running.set(None);
+        self.trace.running.set(None);
     }
     // ANCHOR_END: step
 
-    /// The pending tasks whose waker nothing holds but the loop, which no
-    /// wake can ever reach, as the trace names them.
+    /// The pending tasks whose waker nothing holds but the task itself,
+    /// which no wake can ever reach, as the trace names them.
     fn unwakeable(&self) -> String {
         let tasks = self.tasks.borrow();
-        // The loop holds each waker twice: as `header`, and as `waker`.
-        let lost = tasks.iter().flatten();
-        let lost = lost.filter(|t| Arc::strong_count(&t.header) == 2);
-        let lost: Vec<_> = lost.map(|t| format!("t{}", t.header.id)).collect();
-        lost.join(", ")
+        // The task's own block holds two: its header, and its waker.
+        let lost = tasks.iter().flatten().map(|task| task.header());
+        let lost = lost.filter(|header| Arc::strong_count(header) == 2);
+        let lost = lost.map(|header| format!("t{}", header.key.id));
+        lost.collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -165,7 +164,7 @@ impl Runtime {
     /// Sends the loop's event trace to `sink`, a line at a time, starting
     /// with a line of column headings.
     pub fn trace(mut self, mut sink: impl FnMut(&str) + 'static) -> Self {
-        sink("tick  who   event    detail");
+        sink(HEADINGS);
         self.sink = Some(Box::new(sink));
         self
     }
@@ -174,31 +173,42 @@ impl Runtime {
     /// does, then drops every task still pending. Resumes the main task's
     /// panic; panics if it waits for something nothing can wake.
     pub fn run<F: Future + 'static>(self, future: F) -> F::Output {
-        let sink = self.sink.map(RefCell::new);
-        let event_loop = Rc::new(EventLoop { sink, ..Default::default() });
+        let trace = Trace::new(self.sink);
+        let event_loop = Rc::new(EventLoop { trace, ..Default::default() });
+        // One loop a thread: a second one inside the first would take the wakes
+        // of the first one's tasks.
         let nested = CURRENT.with_borrow(Option::is_some);
         assert!(!nested, "run() called inside run()");
         CURRENT.set(Some(Rc::clone(&event_loop)));
+        // Main is a task like any other: `t1`.
         let main = spawn_named("main", future);
-        // Pass after pass, until main is done or nothing at all is ready.
-        let mut output = None;
-        while output.is_none() && event_loop.run_once() > 0 {
-            output = main.0.join(Waker::noop());
-        }
-        // If main waits for ever, the tasks that no wake can reach say why.
-        let unwakeable = event_loop.unwakeable();
+        // Pass after pass, until main is done, or until nothing at all is
+        // ready: then nothing ever will be, and the tasks that no wake can
+        // reach say why.
+        let output = loop {
+            if event_loop.run_once() == 0 {
+                break Err(event_loop.unwakeable());
+            }
+            if let Some(output) = main.0.join(Waker::noop()) {
+                break Ok(output);
+            }
+        };
         // Drop what is still pending while the loop is current, so that
         // those drops may spawn and wake; the loop drops what they spawn.
         event_loop.free.take();
         for task in event_loop.tasks.take().into_iter().flatten() {
-            event_loop.trace("drop", format_args!("t{}", task.header.id));
-            task.cell.drop_future();
+            event_loop.trace("drop", format_args!("t{}", task.header().key.id));
+            // Its destructors run now, with the loop still current: they may
+            // cancel timers, deregister fds, wake or spawn.
+            task.drop_future();
         }
+        // The loop itself goes with the last `Rc` of it: here, or in a waker
+        // that outlives `run`.
         CURRENT.set(None);
-        let Some(output) = output else {
+        let output = output.unwrap_or_else(|unwakeable| {
             let why = "deadlock: main waits, but nothing is ready";
             panic!("{why}; nothing holds the waker of: {unwakeable}")
-        };
+        });
         output.unwrap_or_else(|panic| resume_unwind(panic))
     }
 }

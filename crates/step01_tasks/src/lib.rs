@@ -8,6 +8,7 @@
 
 mod event_loop;
 mod task;
+mod trace;
 
 pub use event_loop::{Runtime, run};
 pub use task::{JoinHandle, spawn, spawn_named, yield_now};

@@ -10,22 +10,64 @@ use std::{future::poll_fn, mem, pin::Pin, rc::Rc, thread};
 
 use crate::event_loop::{EventLoop, Handle};
 
-// ANCHOR: Task
-/// A spawned task, as the loop keeps it between steps.
-pub(crate) struct Task {
-    pub header: Arc<TaskWaker>,
-    /// The same `TaskWaker` as a `Waker`, made once rather than per poll.
-    pub waker: Waker,
-    /// The task's block, seen without its type: the loop only polls it.
-    pub cell: Rc<dyn Runnable>,
+// ANCHOR: TaskKey
+/// Where the loop keeps a task: its slot in the loop's slab, and its id,
+/// which tells it apart from the tasks that held that slot before it.
+///
+/// Ids count spawns from 1 (the trace's `t1` is the main task) and wrap
+/// after 2³² of them. That is harmless: a step or a wake meant for an old
+/// task, finding a new one of the same id in its slot, only polls it once
+/// too often, which every future allows. In return a key is 8 bytes, and
+/// so is each step on the ready queue.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct TaskKey {
+    pub slot: u32,
+    pub id: u32,
 }
+// ANCHOR_END: TaskKey
+
+// ANCHOR: Task
+/// A spawned task, as the loop keeps it between steps: its block, seen
+/// without its future's type, so that tasks of every type share a slab.
+pub(crate) type Task = Rc<dyn Runnable>;
 
 /// A task's one heap block: its future while it runs, then its output
-/// until the `JoinHandle` takes it, and the waker of whoever awaits it.
-/// The loop and the handle each hold an `Rc` of it.
+/// until the `JoinHandle` takes it; the waker of whoever awaits it; and
+/// the task's own waker. The loop and the handle each hold an `Rc` of it.
+///
+/// Simplification: a task takes two heap blocks, this one and its
+/// waker's `Arc`, because `Waker` must be `Send` and this block is not.
+/// async-task and tokio put a task in one block, with a hand-written
+/// waker vtable and reference count; that takes `unsafe` code this
+/// project keeps out.
 pub(crate) struct TaskCell<F: Future> {
     stage: RefCell<Stage<F>>,
     waiter: Cell<Option<Waker>>,
+    /// The task's waker, made once rather than at every poll...
+    waker: Waker,
+    /// ...and the same waker's state, where the loop reads the task's key
+    /// and marks it unscheduled before each poll.
+    header: Arc<TaskWaker>,
+}
+
+impl<F: Future> TaskCell<F> {
+    /// A task's block for `future`, with `key`. It starts out scheduled:
+    /// the loop queues its first step as it spawns it.
+    pub fn new(key: TaskKey, future: F) -> Self {
+        let header =
+            Arc::new(TaskWaker { key, scheduled: AtomicBool::new(true) });
+        TaskCell {
+            // A `RefCell`, as the loop and the handle both reach the block
+            // through a shared `Rc`; `borrow_mut` also catches a task that
+            // awaits its own handle.
+            stage: RefCell::new(Stage::Running(future)),
+            waiter: Cell::new(None),
+            // Made through `std::task::Wake`: no hand-written vtable, no unsafe
+            // code, and a clone is one atomic increment.
+            waker: Waker::from(Arc::clone(&header)),
+            header,
+        }
+    }
 }
 
 enum Stage<F: Future> {
@@ -39,18 +81,30 @@ enum Stage<F: Future> {
 // ANCHOR: Runnable
 /// What the loop does with a task's block, whatever its future's type.
 pub(crate) trait Runnable {
-    /// Polls the future once. Ready with how it ended, "done" or "panic",
-    /// once its output is stored and its waiter woken.
-    fn poll(&self, cx: &mut Context) -> Poll<&'static str>;
+    /// The task's waker: its key, and who else holds it.
+    fn header(&self) -> &Arc<TaskWaker>;
+    /// Polls the future once, with the task's own waker. Ready with how it
+    /// ended, "done" or "panic", once its output is stored and its waiter
+    /// woken.
+    fn poll(&self) -> Poll<&'static str>;
     /// Drops the future where it stands, if it has not finished.
     fn drop_future(&self);
 }
 
 impl<F: Future> Runnable for TaskCell<F> {
-    fn poll(&self, cx: &mut Context) -> Poll<&'static str> {
+    fn header(&self) -> &Arc<TaskWaker> {
+        &self.header
+    }
+
+    fn poll(&self) -> Poll<&'static str> {
+        // From here on a wake schedules another step, even during this
+        // poll: a future that wakes itself is polled again next pass.
+        self.header.scheduled.store(false, Ordering::Release);
         // Only ever `&mut`: a shared reference to a pinned future would,
         // to miri, void the pointers the future holds into itself.
         let mut stage = self.stage.borrow_mut();
+        // Only a pending task is in the slab, and only the slab's tasks are
+        // polled.
         let Stage::Running(future) = &mut *stage else { unreachable!() };
         // SAFETY: the future is pinned in this block: the block is behind
         // an `Rc` and never moves, and the future is never moved out of
@@ -58,14 +112,21 @@ impl<F: Future> Runnable for TaskCell<F> {
         let future = unsafe { Pin::new_unchecked(future) };
         // A panic ends this task only: it is caught here, where the future
         // is polled, and kept for the handle to resume.
-        let output = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(output)) => Ok(output),
-            Err(panic) => Err(panic),
-        };
+        let mut cx = Context::from_waker(&self.waker);
+        let output =
+            match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
+                // Pending: the future left a clone of the waker wherever it
+                // waits (a timer, the selector, another task's handle).
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(output)) => Ok(output),
+                Err(panic) => Err(panic),
+            };
+        // How it ended, for the trace.
         let ended = if output.is_ok() { "done" } else { "panic" };
+        // The future is dropped here, in place, and with it all it held.
         *stage = Stage::Done(Some(output));
-        // Wake only once the output is stored and `stage` is not borrowed.
+        // Wake only once the output is stored and `stage` is not borrowed:
+        // the waiter may be polled at once, by a loop that is not ours.
         drop(stage);
         if let Some(waiter) = self.waiter.take() {
             waiter.wake();
@@ -86,15 +147,14 @@ impl<F: Future> Runnable for TaskCell<F> {
 /// It holds no future, only where to find the task, so it is `Send` and
 /// `Sync` as `Waker` requires, although the task's future need not be.
 pub(crate) struct TaskWaker {
-    pub id: u64,
-    /// The task's place in the loop's slab of tasks.
-    pub slot: usize,
+    pub key: TaskKey,
     /// Whether a step is on the ready queue already: a second wake before
     /// that step runs schedules nothing, so duplicate wakes cost nothing.
     pub scheduled: AtomicBool,
 }
 
 impl Wake for TaskWaker {
+    // By value, as a timer wakes when it fires: the same as by reference.
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
@@ -105,11 +165,13 @@ impl Wake for TaskWaker {
         // asyncio's `call_soon_threadsafe`: a locked queue, and a pipe
         // that rouses the loop when another thread writes to it.
         EventLoop::with(|event_loop| {
+            // Set under the loop, so that a lost wake leaves no mark.
             let first = !self.scheduled.swap(true, Ordering::AcqRel);
+            // A duplicate wake does nothing, but the trace shows it.
             let note = if first { "" } else { " (already scheduled)" };
-            event_loop.trace("wake", format_args!("t{}{note}", self.id));
+            event_loop.trace("wake", format_args!("t{}{note}", self.key.id));
             if first {
-                event_loop.call_soon(Handle::Step(self.slot, self.id));
+                event_loop.call_soon(Handle::Step(self.key));
             }
         });
     }
@@ -130,10 +192,14 @@ pub(crate) trait Join<T> {
 
 impl<F: Future> Join<F::Output> for TaskCell<F> {
     fn join(&self, waker: &Waker) -> Option<thread::Result<F::Output>> {
+        // Borrowed only if the task is polling itself: it awaits its own
+        // handle, and would wait for ever.
         let stage = self.stage.try_borrow_mut();
         match &mut *stage.expect("a task cannot await its own JoinHandle") {
             Stage::Done(output) => output.take(),
             Stage::Running(_) => {
+                // Only the last waiter is woken: a handle is awaited by
+                // one task, though it may move between polls.
                 self.waiter.set(Some(waker.clone()));
                 None
             }
@@ -165,11 +231,9 @@ pub fn spawn_named<F: Future + 'static>(
     name: &str,
     future: F,
 ) -> JoinHandle<F::Output> {
-    let stage = RefCell::new(Stage::Running(future));
-    let cell = Rc::new(TaskCell { stage, waiter: Cell::new(None) });
-    EventLoop::with(|event_loop| event_loop.spawn(cell.clone(), name))
-        .expect("spawn() called outside run(): no event loop runs here");
-    JoinHandle(cell)
+    // The loop gives the task its key, and builds its block around it.
+    let cell = EventLoop::with(|event_loop| event_loop.spawn(name, future));
+    JoinHandle(cell.expect("spawn() called outside run(): no loop runs here"))
 }
 // ANCHOR_END: spawn
 

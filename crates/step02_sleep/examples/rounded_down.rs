@@ -42,7 +42,9 @@ pub fn rounded_up(left: Duration) -> u64 {
 
 /// What one way of rounding cost: how many waits, and how much CPU.
 pub struct Cost {
+    /// How many waits it took to reach every deadline.
     pub waits: u32,
+    /// The CPU time those waits took.
     pub cpu: Duration,
 }
 

@@ -1,69 +1,51 @@
-//! The event loop: a ready queue of handles and a timer map, run one pass
-//! at a time, the event trace it writes, and `run`, which drives it.
+//! The event loop: what it holds, one pass of it (`run_once`), and `run`,
+//! which drives it to the end.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, atomic::Ordering};
-use std::task::{Context, Poll, Waker};
-use std::{fmt::Display, iter, panic::resume_unwind, rc::Rc};
-use std::{time::Duration, time::Instant};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::task::{Poll, Waker};
+use std::time::{Duration, Instant};
+use std::{fmt::Display, iter, panic::resume_unwind, rc::Rc, thread};
 
-use crate::task::{Runnable, Task, TaskWaker, spawn_named};
-use crate::timer::{Clock, Millis};
+use crate::task::{Task, TaskCell, TaskKey, spawn_named};
+use crate::timer::{Clock, Timer, TimerKey, Timers};
+use crate::trace::{HEADINGS, Millis, Sink, Trace};
 
 thread_local! {
-    /// The loop `run` is driving on this thread, for `spawn` and wakers.
+    /// The loop `run` is driving on this thread, for `spawn` and wakers:
+    /// a `Future`'s `poll` is given a waker, not a loop, so this is how
+    /// they find it.
     static CURRENT: RefCell<Option<Rc<EventLoop>>> = const { RefCell::new(None) };
 }
-
-/// Where the trace goes: a function given each line as it happens.
-type Sink = Box<dyn FnMut(&str)>;
 
 // ANCHOR: Handle
 /// One piece of work on the ready queue: asyncio's `Handle`.
 pub(crate) enum Handle {
-    /// Poll the task in this slot once, if it still has this id:
-    /// asyncio's `Task.__step`.
-    Step(usize, u64),
-    /// Fire the timer with this number, which is due: asyncio's
-    /// `TimerHandle`.
-    Timer(u64, Timer),
-}
-
-/// What a timer does when it fires.
-pub(crate) enum Timer {
-    /// Wakes a task: what `sleep` sets, so it needs no callback.
-    Wake(Waker),
-    /// Runs a callback: what `call_at` and `call_later` set.
-    Call(Box<dyn FnOnce()>),
+    /// Poll this task once, if it is still there: asyncio's `Task.__step`.
+    Step(TaskKey),
+    /// Fire this timer, which is due, unless it was cancelled since:
+    /// asyncio's `TimerHandle`.
+    Timer(TimerKey),
 }
 // ANCHOR_END: Handle
 
 // ANCHOR: EventLoop
-/// The event loop: asyncio's `BaseEventLoop`, cut down to a ready queue.
+/// The event loop: asyncio's `BaseEventLoop`. Every field is a `Cell` or
+/// a `RefCell`, as the loop is shared with every task it polls.
 #[derive(Default)]
 pub(crate) struct EventLoop {
     /// Handles to run, oldest first: asyncio's `_ready`.
     ready: RefCell<VecDeque<Handle>>,
     /// Tasks between steps, in a slab: a task keeps its slot for life, and
-    /// `free` lists the empty ones. Ids count spawns: `t1` is main.
+    /// `free` lists the empty ones, so that spawning reuses them.
     tasks: RefCell<Vec<Option<Task>>>,
-    free: RefCell<Vec<usize>>,
-    spawned: Cell<u64>,
-    /// Timers by deadline, then by number, so that timers due at the same
-    /// time fire in the order they were set: asyncio's `_scheduled` heap.
-    pub timers: RefCell<BTreeMap<(Duration, u64), Timer>>,
-    timers_set: Cell<u64>,
-    /// Every timer due by this time has left the map: the time at which
-    /// the last pass took the due ones.
-    pub fired_until: Cell<Duration>,
-    pub clock: Clock,
-    /// The pass the loop is in, and the task it is polling, for the trace.
-    tick: Cell<u64>,
-    running: Cell<Option<u64>>,
-    sink: Option<RefCell<Sink>>,
-    /// The pass of the last line traced, to set the passes apart.
-    traced_tick: Cell<u64>,
+    free: RefCell<Vec<u32>>,
+    /// How many tasks have been spawned: the last task's id.
+    spawned: Cell<u32>,
+    timers: RefCell<Timers>,
+    clock: Clock,
+    trace: Trace,
 }
 // ANCHOR_END: EventLoop
 
@@ -74,25 +56,16 @@ impl EventLoop {
         CURRENT.try_with(|current| current.borrow().as_deref().map(f)).ok()?
     }
 
-    // ANCHOR: trace
-    /// Writes a line of the trace: the pass, who acted (the running task,
-    /// or the loop itself), what happened, and the details.
+    /// Writes a line of the trace, if the loop is traced.
     pub fn trace(&self, what: &str, detail: impl Display) {
-        // Untraced, the loop pays one branch: nothing is borrowed or built.
-        if let Some(sink) = &self.sink {
-            let who =
-                self.running.get().map_or("loop".into(), |t| format!("t{t}"));
-            let (tick, now) = (self.tick.get(), Millis(self.clock.now()));
-            let line =
-                format!("{tick:>4} {now:>9}  {who:<5} {what:<8} {detail}");
-            let mut sink = sink.borrow_mut();
-            if self.traced_tick.replace(tick) != tick {
-                sink("");
-            }
-            sink(line.trim_end());
-        }
+        // The clock is read only for a line that is written.
+        self.trace.write(&self.clock, what, detail);
     }
-    // ANCHOR_END: trace
+
+    /// The time on the loop's clock: asyncio's `loop.time()`.
+    pub fn time(&self) -> Duration {
+        self.clock.now()
+    }
 
     // ANCHOR: call_soon
     /// Schedules `handle` to run on the next pass: asyncio's `call_soon`.
@@ -102,42 +75,56 @@ impl EventLoop {
     // ANCHOR_END: call_soon
 
     // ANCHOR: spawn
-    /// Adds a task and schedules its first step; `name` is for the trace.
-    pub fn spawn(&self, cell: Rc<dyn Runnable>, name: &str) {
-        let id = self.spawned.get() + 1;
+    /// Makes `future` a task and schedules its first step: asyncio's
+    /// `create_task`. `name` is for the trace.
+    pub fn spawn<F: Future + 'static>(
+        &self,
+        name: &str,
+        future: F,
+    ) -> Rc<TaskCell<F>> {
+        // Ids wrap after 2³² spawns, harmlessly: see `TaskKey`.
+        let id = self.spawned.get().wrapping_add(1);
         self.spawned.set(id);
         let mut tasks = self.tasks.borrow_mut();
-        let slot = self.free.borrow_mut().pop().unwrap_or(tasks.len());
-        let header = Arc::new(TaskWaker { id, slot, scheduled: true.into() });
-        let waker = Waker::from(Arc::clone(&header));
-        if slot == tasks.len() {
+        // The slot of a finished task if there is one, else a new one.
+        let slot = self.free.borrow_mut().pop().unwrap_or(tasks.len() as u32);
+        // No free slot: the slab grows by one.
+        if slot as usize == tasks.len() {
             tasks.push(None);
         }
-        tasks[slot] = Some(Task { header, waker, cell });
+        let key = TaskKey { slot, id };
+        let task = Rc::new(TaskCell::new(key, future));
+        // The loop's `Rc` of the block; the caller's becomes the `JoinHandle`.
+        tasks[slot as usize] = Some(task.clone());
         drop(tasks);
         self.trace("spawn", format_args!("t{id} {name}"));
-        self.call_soon(Handle::Step(slot, id));
+        self.call_soon(Handle::Step(key));
+        task
     }
     // ANCHOR_END: spawn
 
     // ANCHOR: call_at
-    /// Schedules `callback` to run at `deadline` on the loop's clock:
-    /// asyncio's `call_at`. Returns the timer's key, to cancel it by.
-    pub fn call_at(&self, deadline: Duration, timer: Timer) -> (Duration, u64) {
-        let number = self.timers_set.get() + 1;
-        self.timers_set.set(number);
-        self.timers.borrow_mut().insert((deadline, number), timer);
-        self.trace("timer", format_args!("#{number} due {}", Millis(deadline)));
-        (deadline, number)
+    /// Sets `timer` to fire at `deadline` on the loop's clock: asyncio's
+    /// `call_at`. Returns the timer's key, to cancel it by.
+    pub fn call_at(&self, deadline: Duration, timer: Timer) -> TimerKey {
+        let key = self.timers.borrow_mut().call_at(deadline, timer);
+        let due = Millis(deadline);
+        self.trace("timer", format_args!("#{} due {due}", key.number));
+        key
     }
 
-    /// Removes the timer `key` if it has not fired: asyncio's
+    /// Cancels timer `key` if it has not fired: asyncio's
     /// `TimerHandle.cancel`.
-    pub fn cancel(&self, key: (Duration, u64)) {
-        let timer = self.timers.borrow_mut().remove(&key);
+    pub fn cancel(&self, key: TimerKey) {
+        let timer = self.timers.borrow_mut().take(key);
         if timer.is_some() {
-            self.trace("cancel", format_args!("#{}", key.1));
+            self.trace("cancel", format_args!("#{}", key.number));
         }
+    }
+
+    /// Ready once timer `key` has fired; else it will wake `waker`.
+    pub fn poll_timer(&self, key: TimerKey, waker: &Waker) -> Poll<()> {
+        self.timers.borrow_mut().poll(key, waker)
     }
     // ANCHOR_END: call_at
 
@@ -145,47 +132,52 @@ impl EventLoop {
     /// One pass of the loop, asyncio's `_run_once`: runs the handles that
     /// were ready when it began, and returns how many there were.
     fn run_once(&self) -> usize {
-        self.tick.set(self.tick.get() + 1);
+        // A new pass: the trace numbers them, its `tick` column.
+        self.trace.tick.set(self.trace.tick.get() + 1);
         // How long to wait: not at all if anything is ready; else until the
-        // next timer is due; else not at all, for `run` to report that
-        // nothing can happen.
-        let next = self.timers.borrow().keys().next().map(|&(at, _)| at);
-        let timeout = match next {
-            Some(at) if self.ready.borrow().is_empty() => {
-                at.saturating_sub(self.clock.now())
+        // next timer is due; else for ever, which in this stage means never:
+        // nothing could wake us, and `run` reports a deadlock.
+        // As in asyncio, timers cancelled at the top of the heap are dropped
+        // first, so that the loop never waits for one of them.
+        let next = self.timers.borrow_mut().next_deadline();
+        let timeout = match self.ready.borrow().is_empty() {
+            // `thread::sleep` counts in nanoseconds: nothing to round.
+            true => {
+                next.map(|at| self.clock.until(at, Duration::from_nanos(1)))
             }
-            _ => Duration::ZERO,
+            false => Some(Duration::ZERO),
         };
-        if !timeout.is_zero() {
+        if let Some(timeout) = timeout.filter(|timeout| !timeout.is_zero()) {
             self.trace("wait", Millis(timeout));
-            self.clock.wait(timeout);
+            // A virtual clock jumps to the deadline; on a real one, the
+            // thread sleeps, and the deadline has come when it wakes.
+            // Simplification: nothing can cut this sleep short. Stage 3
+            // waits in `select` instead, which I/O can end early.
+            match self.clock.is_virtual() {
+                true => self.clock.jump(timeout),
+                false => thread::sleep(timeout),
+            }
         }
         // Timers that are due join the ready queue, in deadline order.
+        // Read once: every timer due by now fires in this pass; one due a
+        // moment later waits for the next.
         let now = self.clock.now();
-        self.fired_until.set(now);
-        while let Some(entry) = self.timers.borrow_mut().first_entry() {
-            if entry.key().0 > now {
-                break;
-            }
-            let ((_, number), timer) = entry.remove_entry();
-            self.call_soon(Handle::Timer(number, timer));
+        while let Some(key) = self.timers.borrow_mut().pop_due(now) {
+            self.call_soon(Handle::Timer(key));
         }
         // Run what is ready now, and only that: what it schedules waits for
         // the next pass, so a task that keeps waking itself cannot starve
         // the others. The queue, and its buffer, stay.
         let ntodo = self.ready.borrow().len();
         self.trace("tick", format_args!("{ntodo} ready"));
+        // Popped one at a time, as each handle may push more.
         let ready = iter::from_fn(|| self.ready.borrow_mut().pop_front());
+        // A step polls a task; a timer runs its callback or wakes its task,
+        // whose step then comes on the next pass, as in asyncio.
         for handle in ready.take(ntodo) {
             match handle {
-                Handle::Step(slot, id) => self.step(slot, id),
-                Handle::Timer(number, timer) => {
-                    self.trace("fire", format_args!("#{number}"));
-                    match timer {
-                        Timer::Wake(waker) => waker.wake(),
-                        Timer::Call(callback) => callback(),
-                    }
-                }
+                Handle::Step(key) => self.step(key),
+                Handle::Timer(key) => self.fire(key),
             }
         }
         ntodo
@@ -194,39 +186,60 @@ impl EventLoop {
 
     // ANCHOR: step
     /// Polls a task once: asyncio's `Task.__step`.
-    fn step(&self, slot: usize, id: u64) {
+    fn step(&self, key: TaskKey) {
         // Taken out of the slab while it runs, so that it may spawn. Gone,
         // or a newer task in its slot, if it finished after this step was
         // scheduled: then there is nothing to do.
-        let task = self.tasks.borrow_mut()[slot].take_if(|t| t.header.id == id);
+        let slot = key.slot as usize;
+        let task =
+            self.tasks.borrow_mut()[slot].take_if(|t| t.header().key == key);
         let Some(task) = task else {
-            return self.trace("skip", format_args!("t{id} (finished)"));
+            return self.trace("skip", format_args!("t{} (finished)", key.id));
         };
-        // From here on a wake schedules another step, even during the poll.
-        task.header.scheduled.store(false, Ordering::Release);
-        self.running.set(Some(id));
+        // While it runs, the trace's lines are the task's, and `live()` counts
+        // it.
+        self.trace.running.set(Some(key.id));
         self.trace("poll", "");
-        let poll = task.cell.poll(&mut Context::from_waker(&task.waker));
+        let poll = task.poll();
+        // The poll's result ends its step in the trace.
         let what =
             if let Poll::Ready(ended) = poll { ended } else { "pending" };
         self.trace(what, "");
         match poll {
+            // Back in its slot, to wait for its next wake.
             Poll::Pending => self.tasks.borrow_mut()[slot] = Some(task),
-            Poll::Ready(_) => self.free.borrow_mut().push(slot),
+            // Done: its block lives on while the handle holds it.
+            Poll::Ready(_) => self.free.borrow_mut().push(key.slot),
         }
-        self.running.set(None);
+        self.trace.running.set(None);
     }
     // ANCHOR_END: step
 
-    /// The pending tasks whose waker nothing holds but the loop, which no
-    /// wake can ever reach, as the trace names them.
+    // ANCHOR: fire
+    /// Fires a timer that is due: asyncio's `TimerHandle._run`. One
+    /// cancelled since it came due is gone, and does nothing.
+    fn fire(&self, key: TimerKey) {
+        // Taken before it runs: a callback may set or cancel timers.
+        let Some(timer) = self.timers.borrow_mut().take(key) else { return };
+        self.trace("fire", format_args!("#{}", key.number));
+        match timer {
+            Timer::Wake(waker) => waker.wake(),
+            // asyncio's `call_later` callback: it runs in the loop, between two
+            // tasks' steps.
+            Timer::Call(callback) => callback(),
+        }
+    }
+    // ANCHOR_END: fire
+
+    /// The pending tasks whose waker nothing holds but the task itself,
+    /// which no wake can ever reach, as the trace names them.
     fn unwakeable(&self) -> String {
         let tasks = self.tasks.borrow();
-        // The loop holds each waker twice: as `header`, and as `waker`.
-        let lost = tasks.iter().flatten();
-        let lost = lost.filter(|t| Arc::strong_count(&t.header) == 2);
-        let lost: Vec<_> = lost.map(|t| format!("t{}", t.header.id)).collect();
-        lost.join(", ")
+        // The task's own block holds two: its header, and its waker.
+        let lost = tasks.iter().flatten().map(|task| task.header());
+        let lost = lost.filter(|header| Arc::strong_count(header) == 2);
+        let lost = lost.map(|header| format!("t{}", header.key.id));
+        lost.collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -249,7 +262,7 @@ impl Runtime {
     /// Sends the loop's event trace to `sink`, a line at a time, starting
     /// with a line of column headings.
     pub fn trace(mut self, mut sink: impl FnMut(&str) + 'static) -> Self {
-        sink("tick      time  who   event    detail");
+        sink(HEADINGS);
         self.sink = Some(Box::new(sink));
         self
     }
@@ -258,38 +271,53 @@ impl Runtime {
     /// does, then drops every task still pending. Resumes the main task's
     /// panic; panics if it waits for something nothing can wake.
     pub fn run<F: Future + 'static>(self, future: F) -> F::Output {
-        let sink = self.sink.map(RefCell::new);
+        let trace = Trace::new(self.sink);
+        // The loop's time starts at zero now, on either clock.
         let clock = match self.virtual_time {
             true => Clock::Virtual(Cell::default()),
             false => Clock::Real(Instant::now()),
         };
         let event_loop =
-            Rc::new(EventLoop { sink, clock, ..Default::default() });
+            Rc::new(EventLoop { trace, clock, ..Default::default() });
+        // One loop a thread: a second one inside the first would take the wakes
+        // of the first one's tasks.
         let nested = CURRENT.with_borrow(Option::is_some);
         assert!(!nested, "run() called inside run()");
         CURRENT.set(Some(Rc::clone(&event_loop)));
+        // Main is a task like any other: `t1`.
         let main = spawn_named("main", future);
-        // Pass after pass, until main is done or nothing at all is ready.
-        let mut output = None;
-        while output.is_none() && event_loop.run_once() > 0 {
-            output = main.0.join(Waker::noop());
-        }
-        // If main waits for ever, the tasks that no wake can reach say why.
-        let unwakeable = event_loop.unwakeable();
+        // Pass after pass, until main is done, or until nothing at all is
+        // ready: then nothing ever will be, and the tasks that no wake can
+        // reach say why.
+        let output = loop {
+            if event_loop.run_once() == 0 {
+                break Err(event_loop.unwakeable());
+            }
+            if let Some(output) = main.0.join(Waker::noop()) {
+                break Ok(output);
+            }
+        };
         // Drop what is still pending while the loop is current, so that
         // those drops may spawn, wake and cancel timers; the loop drops the
         // rest.
         event_loop.free.take();
         for task in event_loop.tasks.take().into_iter().flatten() {
-            event_loop.trace("drop", format_args!("t{}", task.header.id));
-            task.cell.drop_future();
+            event_loop.trace("drop", format_args!("t{}", task.header().key.id));
+            // Its destructors run now, with the loop still current: they may
+            // cancel timers, deregister fds, wake or spawn.
+            task.drop_future();
         }
+        // Timers still set hold wakers and callbacks, which may hold tasks'
+        // handles: dropped while the loop is current, as their destructors may
+        // use it.
         drop(event_loop.timers.take());
+        // The loop itself goes with the last `Rc` of it: here, or in a waker
+        // that outlives `run`.
         CURRENT.set(None);
-        let Some(output) = output else {
+        let output = output.unwrap_or_else(|unwakeable| {
             let why = "deadlock: main waits, no task is ready, no timer set";
             panic!("{why}; nothing holds the waker of: {unwakeable}")
-        };
+        });
         output.unwrap_or_else(|panic| resume_unwind(panic))
     }
 }
@@ -308,7 +336,7 @@ pub struct Live {
 pub fn live() -> Live {
     EventLoop::with(|event_loop| Live {
         tasks: event_loop.tasks.borrow().iter().flatten().count()
-            + event_loop.running.get().map_or(0, |_| 1),
+            + event_loop.trace.running.get().map_or(0, |_| 1),
         timers: event_loop.timers.borrow().len(),
     })
     .expect("live() called outside run()")

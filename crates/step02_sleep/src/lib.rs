@@ -7,9 +7,11 @@
 //! ([`Runtime::virtual_time`]) by jumping ahead. Stage 3 adds sockets.
 
 mod event_loop;
+mod sleep;
 mod task;
 mod timer;
+mod trace;
 
 pub use event_loop::{Live, Runtime, live, run};
+pub use sleep::{TimerHandle, call_at, call_later, now, sleep};
 pub use task::{JoinHandle, spawn, spawn_named, yield_now};
-pub use timer::{TimerHandle, call_at, call_later, now, sleep};

@@ -12,10 +12,12 @@
 mod event_loop;
 mod net;
 mod selector;
+mod sleep;
 mod task;
 mod timer;
+mod trace;
 
 pub use event_loop::{Live, Runtime, live, run};
 pub use net::{TcpListener, TcpStream};
+pub use sleep::{TimerHandle, call_at, call_later, now, sleep};
 pub use task::{JoinHandle, spawn, spawn_named, yield_now};
-pub use timer::{TimerHandle, call_at, call_later, now, sleep};

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::{mem, pin::Pin, ptr};
 
 use crate::event_loop::EventLoop;
-use crate::selector::{Interest, check_fd};
+use crate::selector::{BUDGET, Interest, check_fd};
 use crate::task::yield_now;
 
 // ANCHOR: io_ready
@@ -24,13 +24,23 @@ async fn io_ready<T>(
     loop {
         // A task whose sockets are always ready would never be Pending,
         // and the others would never run: past its budget, it yields.
-        if EventLoop::with(EventLoop::spend_budget) == Some(false) {
+        let spent = EventLoop::with(|event_loop| {
+            let spent = !event_loop.spend_budget();
+            if spent {
+                let budget = format!("{BUDGET} I/O calls: yield");
+                event_loop.trace("budget", budget);
+            }
+            spent
+        });
+        if spent == Some(true) {
             yield_now().await;
         }
         match op() {
+            // Not ready: wait until `select` says it may be, then try again.
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                 Readiness { fd, interest, what, registration: None }.await?;
             }
+            // Done, or failed for real: a reset peer, a refused connection.
             result => return result,
         }
     }
@@ -41,6 +51,12 @@ async fn io_ready<T>(
 /// A leaf future that `select` completes: its first poll registers `fd`
 /// with the selector and returns Pending; the selector wakes the task once
 /// `fd` is ready. Dropped first, it takes its registration back.
+///
+/// Simplification: a task registers each time it would block, and the
+/// registration goes once it fires, so `select` is asked afresh every
+/// time (level-triggered). mio registers an fd once, edge-triggered on
+/// epoll or kqueue, and tokio keeps each fd's readiness per direction
+/// until a call reports `WouldBlock`.
 struct Readiness {
     fd: RawFd,
     interest: Interest,
@@ -57,18 +73,14 @@ impl Future for Readiness {
             // the caller tries its call again, and will learn which.
             return Poll::Ready(Ok(()));
         }
-        let (fd, interest, what) = (self.fd, self.interest, self.what);
+        // The selector keeps a clone: the one thing it will wake.
         let waker = cx.waker().clone();
+        let Readiness { fd, interest, what, .. } = *self;
+        // `watch` fails for an fd select cannot watch: the call fails with it,
+        // and the loop goes on.
         let registered = EventLoop::with(|event_loop| {
             event_loop.trace("blocked", what);
-            // Readiness is polled only by a task's step: one is running.
-            let task = event_loop.running.get().unwrap_or_default();
-            let number = event_loop.selector.register(
-                fd,
-                interest,
-                (task, what),
-                waker,
-            )?;
+            let number = event_loop.watch(fd, interest, what, waker)?;
             event_loop.trace("watch", what);
             io::Result::Ok(number)
         });
@@ -80,12 +92,15 @@ impl Future for Readiness {
 
 impl Drop for Readiness {
     fn drop(&mut self) {
-        let Some(number) = self.registration else { return };
-        EventLoop::with(|event_loop| {
-            if let Some(gone) = event_loop.selector.deregister(number) {
-                event_loop.trace("unwatch", gone.what);
-            }
-        });
+        // Dropped while it waited (its task was cancelled, or a timeout
+        // ran out): the selector must not wake a task that has moved on.
+        if let Some(number) = self.registration {
+            EventLoop::with(|event_loop| {
+                if let Some(what) = event_loop.unwatch(number) {
+                    event_loop.trace("unwatch", what);
+                }
+            });
+        }
     }
 }
 // ANCHOR_END: Readiness
@@ -116,6 +131,8 @@ impl TcpListener {
         // Refused now, not at its first wait: select could never watch it.
         // Dropped, it is closed, and the client sees the connection end.
         check_fd(stream.as_raw_fd())?;
+        // Accepted sockets do not inherit the listener's non-blocking flag on
+        // Linux.
         stream.set_nonblocking(true)?;
         EventLoop::with(|event_loop| event_loop.trace("accept", ""));
         Ok((TcpStream(stream), peer))
@@ -192,10 +209,12 @@ impl TcpStream {
     /// non-blocking socket starts the handshake and returns `EINPROGRESS`;
     /// the socket turns writable once the handshake is over, either way.
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        let (family, sockaddr, len) = sockaddr(addr);
+        let (sockaddr, len) = sockaddr(addr);
+        // Non-blocking from birth, so that `connect` cannot block; std's
+        // `TcpStream::connect` would, until the handshake is over.
         let kind = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
         // SAFETY: socket(2) takes plain integers; -1 means failure.
-        let fd = unsafe { libc::socket(family, kind, 0) };
+        let fd = unsafe { libc::socket(sockaddr.ss_family.into(), kind, 0) };
         if fd < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -204,11 +223,13 @@ impl TcpStream {
         // SAFETY: sockaddr holds a socket address of `len` bytes.
         let started =
             unsafe { libc::connect(fd, (&raw const sockaddr).cast(), len) };
+        // Read at once, before another call can overwrite errno.
         let error = io::Error::last_os_error();
         if started < 0 && error.raw_os_error() != Some(libc::EINPROGRESS) {
             return Err(error);
         }
         io_ready(fd, (Interest::Write, "connect"), || {
+            // Writable: the handshake is over, and SO_ERROR says how it went.
             match stream.0.take_error()? {
                 Some(error) => Err(error),
                 // Not connected yet (a wake too early): that is "would block".
@@ -236,17 +257,19 @@ fn traced(what: &str, result: io::Result<usize>) -> io::Result<usize> {
     result
 }
 
-/// `addr` as the C socket address that `connect(2)` takes: its family,
-/// the address, and the address's length.
-fn sockaddr(
-    addr: SocketAddr,
-) -> (libc::c_int, libc::sockaddr_storage, libc::socklen_t) {
+/// `addr` as the C socket address that `connect(2)` takes, and the
+/// address's length. `ss_family` says which family it is.
+fn sockaddr(addr: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // Room for either family's address; the `len` returned says which part
+    // counts.
     // SAFETY: sockaddr_storage is plain data; all zeros is a valid value.
     let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
-    let (family, len) = match addr {
+    let len = match addr {
         SocketAddr::V4(addr) => {
             let sin = libc::sockaddr_in {
                 sin_family: libc::AF_INET as libc::sa_family_t,
+                // The kernel wants the port and the address in network byte
+                // order.
                 sin_port: addr.port().to_be(),
                 sin_addr: libc::in_addr { s_addr: addr.ip().to_bits().to_be() },
                 sin_zero: [0; 8],
@@ -254,7 +277,7 @@ fn sockaddr(
             // SAFETY: sockaddr_storage is large and aligned enough to hold
             // any socket address, this one included.
             unsafe { ptr::write((&raw mut storage).cast(), sin) };
-            (libc::AF_INET, mem::size_of_val(&sin))
+            mem::size_of_val(&sin)
         }
         SocketAddr::V6(addr) => {
             let sin6 = libc::sockaddr_in6 {
@@ -266,8 +289,8 @@ fn sockaddr(
             };
             // SAFETY: as above.
             unsafe { ptr::write((&raw mut storage).cast(), sin6) };
-            (libc::AF_INET6, mem::size_of_val(&sin6))
+            mem::size_of_val(&sin6)
         }
     };
-    (family, storage, len as libc::socklen_t)
+    (storage, len as libc::socklen_t)
 }

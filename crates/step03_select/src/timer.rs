@@ -1,26 +1,24 @@
-//! Time: the loop's clock, timers that run a callback or wake a task at
-//! a deadline, and `sleep`, a leaf future that a timer completes.
+//! Time, as the loop keeps it: its clock, and its timers in deadline
+//! order. This file knows nothing of the loop, tasks or I/O: the loop
+//! asks it what is due, and does the rest.
 
-use std::cell::Cell;
-use std::task::{Context, Poll};
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
-use std::{fmt, pin::Pin};
-
-use crate::event_loop::{EventLoop, Timer};
-use crate::selector::{Ready, Selector};
-use crate::task::yield_now;
+use std::{cell::Cell, cmp::Reverse, collections::BinaryHeap};
 
 // ANCHOR: Clock
 /// The loop's clock: how long the loop has been running.
 pub(crate) enum Clock {
     /// Real time, since the loop began.
     Real(Instant),
-    /// A time that moves only when the loop waits, and then at once.
+    /// A time that moves only when the loop would wait, and then at once,
+    /// by exactly the wait: programs that sleep run instantly, and give
+    /// the same trace every time.
     Virtual(Cell<Duration>),
 }
 
 impl Clock {
-    /// The time now, since the loop began.
+    /// The time now, since the loop began: asyncio's `loop.time()`.
     pub fn now(&self) -> Duration {
         match self {
             Clock::Real(start) => start.elapsed(),
@@ -28,154 +26,180 @@ impl Clock {
         }
     }
 
-    /// Waits in `select` for I/O, for at most `timeout` (for ever if
-    /// `None`), exactly the time to the next deadline: the one place where
-    /// the loop blocks.
-    pub fn wait(
-        &self,
-        timeout: Option<Duration>,
-        selector: &Selector,
-    ) -> Ready {
-        let Clock::Virtual(now) = self else {
-            return selector.select(timeout);
-        };
-        // Virtual time moves only when no I/O at all is ready, so look
-        // first; then jump ahead, or wait for I/O or another thread.
-        let ready = selector.select(Some(Duration::ZERO));
-        match timeout {
-            _ if !ready.registrations.is_empty() || ready.pipe => ready,
-            // A virtual clock jumps to the deadline itself.
-            Some(timeout) => {
-                now.set(now.get() + timeout);
-                ready
-            }
-            None => selector.select(None),
+    /// How long a wait for `deadline` must ask for, from a call that
+    /// counts time in `unit`s. Rounded up, never down, on a real clock: a
+    /// wait that ended just short of the deadline would find nothing due,
+    /// and the loop would spin on zero waits until it passed. A virtual
+    /// clock jumps exactly.
+    pub fn until(&self, deadline: Duration, unit: Duration) -> Duration {
+        // A deadline already passed leaves nothing to wait.
+        let left = deadline.saturating_sub(self.now());
+        if let Clock::Virtual(_) = self {
+            return left;
+        }
+        // Up to the next whole unit: `div_ceil`, never a plain division.
+        let unit = unit.as_nanos();
+        Duration::from_nanos((left.as_nanos().div_ceil(unit) * unit) as u64)
+    }
+
+    /// Whether this clock is virtual: the loop never waits for a timer,
+    /// it jumps to it.
+    pub fn is_virtual(&self) -> bool {
+        matches!(self, Clock::Virtual(_))
+    }
+
+    /// Moves a virtual clock on by `wait`, a wait the loop did not make. A
+    /// real clock moves by itself.
+    pub fn jump(&self, wait: Duration) {
+        if let Clock::Virtual(now) = self {
+            now.set(now.get() + wait);
         }
     }
 }
 // ANCHOR_END: Clock
 
 impl Default for Clock {
+    /// A real clock, starting now.
     fn default() -> Self {
         Clock::Real(Instant::now())
     }
 }
 
-/// A time as the trace shows it, in milliseconds. Formatted only if the
-/// trace is written, so an untraced loop never pays for it.
-pub(crate) struct Millis(pub Duration);
+// ANCHOR: Timer
+/// Where a timer is kept: its slot among the loop's timers, and its
+/// number, which tells it apart from the timers that held that slot
+/// before. Numbers count timers set, from 1, and wrap as a task's id
+/// does; they also name timers in the trace (`#3`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct TimerKey {
+    pub slot: u32,
+    pub number: u32,
+}
 
-impl fmt::Display for Millis {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.pad(&format!("{:.1}ms", self.0.as_secs_f64() * 1e3))
+/// What a timer does when it fires.
+pub(crate) enum Timer {
+    /// Wakes a task: what `sleep` sets, so it needs no callback.
+    Wake(Waker),
+    /// Runs a callback: what `call_at` and `call_later` set.
+    Call(Box<dyn FnOnce()>),
+}
+// ANCHOR_END: Timer
+
+// ANCHOR: Timers
+/// The timers set and not yet fired, as asyncio keeps them in
+/// `_scheduled`: a binary heap, the earliest deadline on top.
+///
+/// Each entry in the heap is a deadline, a number and a slot; what the
+/// timer does waits in its slot until it fires. Timers due at the same
+/// time fire in the order they were set, as the number breaks the tie
+/// (asyncio's `heapq` compares the handles themselves there, which does
+/// not keep that order).
+///
+/// Simplification: a heap costs `log n` to set and to fire a timer.
+/// tokio's timer wheel does both in constant time, at a millisecond's
+/// precision; async-io keeps a `BTreeMap`, which the bench found slower
+/// than this heap (chapter 2 says by how much).
+#[derive(Default)]
+pub(crate) struct Timers {
+    /// Deadlines in nanoseconds, as a `u64`, which compares and moves
+    /// faster than a `Duration`, and lasts 584 years.
+    heap: BinaryHeap<Reverse<(u64, u32, u32)>>,
+    /// What each timer does, with its number; `None` in a free slot.
+    slots: Vec<Option<(u32, Timer)>>,
+    /// The free slots, for the next timers to take.
+    free: Vec<u32>,
+    /// How many timers have been set: the last one's number.
+    set: u32,
+}
+
+impl Timers {
+    /// Sets `timer` to fire at `deadline`; returns its key.
+    pub fn call_at(&mut self, deadline: Duration, timer: Timer) -> TimerKey {
+        // Numbers wrap after 2³² timers: only timers set at once must differ.
+        self.set = self.set.wrapping_add(1);
+        let number = self.set;
+        // A free slot if there is one, else a new one at the end.
+        let slot = self.free.pop().unwrap_or(self.slots.len() as u32);
+        if slot as usize == self.slots.len() {
+            self.slots.push(None);
+        }
+        self.slots[slot as usize] = Some((number, timer));
+        // `BinaryHeap` puts the largest on top: `Reverse` makes that the
+        // earliest deadline, then the lowest number.
+        self.heap.push(Reverse((deadline.as_nanos() as u64, number, slot)));
+        TimerKey { slot, number }
     }
-}
 
-// ANCHOR: TimerHandle
-/// A callback set to run at a deadline, which can still be cancelled:
-/// asyncio's `TimerHandle`.
-pub struct TimerHandle {
-    /// The timer's key in the loop: its deadline, then its number.
-    key: (Duration, u64),
-}
-
-impl TimerHandle {
-    /// When the callback is due, on the loop's clock.
-    pub fn when(&self) -> Duration {
-        self.key.0
+    /// Takes timer `key` out, to fire it or because it was cancelled;
+    /// `None` if it has fired or was cancelled already.
+    pub fn take(&mut self, key: TimerKey) -> Option<Timer> {
+        // The number tells this timer from a later one in the same slot.
+        let slot = &mut self.slots[key.slot as usize];
+        let (_, timer) = slot.take_if(|(number, _)| *number == key.number)?;
+        self.free.push(key.slot);
+        // A cancelled timer's entry stays in the heap, where finding it
+        // would cost a search. Once such entries are over half the heap,
+        // one sweep drops them all: asyncio's `_timer_cancelled_count`.
+        if self.heap.len() > 2 * self.len() {
+            let slots = &self.slots;
+            self.heap.retain(|&Reverse((_, number, slot))| {
+                matches!(slots[slot as usize], Some((n, _)) if n == number)
+            });
+        }
+        Some(timer)
     }
 
-    /// Cancels the callback, so that it never runs; does nothing if it
-    /// already has. The timer leaves the loop at once: cancelled timers do
-    /// not pile up.
-    pub fn cancel(&self) {
-        EventLoop::with(|event_loop| event_loop.cancel(self.key));
-    }
-}
-// ANCHOR_END: TimerHandle
-
-// ANCHOR: call_later
-/// Runs `callback` at `deadline` on the loop's clock: asyncio's `call_at`.
-pub fn call_at(
-    deadline: Duration,
-    callback: impl FnOnce() + 'static,
-) -> TimerHandle {
-    let key = EventLoop::with(|event_loop| {
-        event_loop.call_at(deadline, Timer::Call(Box::new(callback)))
-    });
-    TimerHandle { key: key.expect("call_at() called outside run()") }
-}
-
-/// Runs `callback` once `delay` has passed: asyncio's `call_later`.
-pub fn call_later(
-    delay: Duration,
-    callback: impl FnOnce() + 'static,
-) -> TimerHandle {
-    let deadline = EventLoop::with(|event_loop| event_loop.clock.now() + delay);
-    call_at(deadline.expect("call_later() called outside run()"), callback)
-}
-
-/// The time on the running loop's clock: asyncio's `loop.time()`.
-pub fn now() -> Duration {
-    EventLoop::with(|event_loop| event_loop.clock.now())
-        .expect("now() called outside run()")
-}
-// ANCHOR_END: call_later
-
-// ANCHOR: sleep
-/// Waits until `delay` has passed: asyncio's `sleep`. As there,
-/// `sleep(Duration::ZERO)` sets no timer and only lets the other ready
-/// tasks go first, like [`yield_now`].
-pub async fn sleep(delay: Duration) {
-    if delay.is_zero() {
-        return yield_now().await;
-    }
-    Sleep { delay, timer: None }.await
-}
-
-/// The future behind `sleep`: its first poll sets a timer that wakes the
-/// task, and it is done once the loop has taken that timer off the map.
-struct Sleep {
-    delay: Duration,
-    /// The timer's key while it is set; `None` before, and once done.
-    timer: Option<(Duration, u64)>,
-}
-
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context) -> Poll<()> {
-        let polled = EventLoop::with(|event_loop| match self.timer {
-            None => {
-                let deadline = event_loop.clock.now() + self.delay;
-                let wake = Timer::Wake(cx.waker().clone());
-                self.timer = Some(event_loop.call_at(deadline, wake));
+    /// Ready once timer `key` has fired; until then, Pending, and the
+    /// timer will wake `waker` (which may not be the waker it was set
+    /// with, if another task polls the sleep that set it).
+    pub fn poll(&mut self, key: TimerKey, waker: &Waker) -> Poll<()> {
+        // Still in its slot with its own number: not fired yet.
+        match &mut self.slots[key.slot as usize] {
+            Some((number, Timer::Wake(wake))) if *number == key.number => {
+                wake.clone_from(waker);
                 Poll::Pending
             }
-            // Taken off the map: it has fired, or fires later this pass.
-            Some((at, _)) if at <= event_loop.fired_until.get() => {
-                self.timer = None;
-                Poll::Ready(())
-            }
-            // Polled early, perhaps by another task: wake that one.
-            Some(key) => {
-                let mut timers = event_loop.timers.borrow_mut();
-                if let Some(Timer::Wake(waker)) = timers.get_mut(&key) {
-                    waker.clone_from(cx.waker());
-                }
-                Poll::Pending
-            }
-        });
-        polled.expect("sleep() polled outside run()")
+            _ => Poll::Ready(()),
+        }
     }
-}
 
-impl Drop for Sleep {
-    fn drop(&mut self) {
-        // Dropped before it was done: its timer must not fire for nobody.
-        if let Some(key) = self.timer {
-            EventLoop::with(|event_loop| event_loop.cancel(key));
+    /// When the next timer is due, if one is set.
+    pub fn next_deadline(&mut self) -> Option<Duration> {
+        self.drop_cancelled();
+        let &Reverse((deadline, _, _)) = self.heap.peek()?;
+        Some(Duration::from_nanos(deadline))
+    }
+
+    /// The next timer due by `now`, in order of deadline, then number.
+    pub fn pop_due(&mut self, now: Duration) -> Option<TimerKey> {
+        self.drop_cancelled();
+        let &Reverse((deadline, number, slot)) = self.heap.peek()?;
+        if deadline > now.as_nanos() as u64 {
+            return None;
+        }
+        // Out of the heap, but its payload stays in its slot until it fires, so
+        // that it can still be cancelled: asyncio's rule.
+        self.heap.pop();
+        Some(TimerKey { slot, number })
+    }
+
+    /// How many timers are set and have not yet fired.
+    pub fn len(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
+    /// Drops the entries of cancelled timers from the top of the heap, so
+    /// that the top is a timer still set: asyncio does this first thing in
+    /// each pass.
+    fn drop_cancelled(&mut self) {
+        // An entry whose slot no longer holds its number is a cancelled
+        // timer's.
+        while let Some(&Reverse((_, number, slot))) = self.heap.peek() {
+            match &self.slots[slot as usize] {
+                Some((n, _)) if *n == number => return,
+                _ => drop(self.heap.pop()),
+            }
         }
     }
 }
-// ANCHOR_END: sleep
+// ANCHOR_END: Timers

@@ -2,12 +2,11 @@
 //! does not drift, with tokio's three answers to a missed tick; and
 //! `call_every`, the same as a callback that re-arms itself.
 
-use std::cell::Cell;
-use std::rc::Rc;
-use std::time::Duration;
+use std::{cell::Cell, rc::Rc, time::Duration};
 
 use crate::event_loop::EventLoop;
-use crate::timer::{Millis, TimerHandle, call_at, now, sleep_until};
+use crate::sleep::{TimerHandle, call_at, now, sleep_until};
+use crate::trace::Millis;
 
 // ANCHOR: MissedTickBehavior
 /// What an [`Interval`] does when a tick comes too late to keep its
@@ -50,15 +49,21 @@ impl Interval {
     /// Waits for the next tick; returns the deadline it was due at.
     pub async fn tick(&mut self) -> Duration {
         let due = self.next;
+        // An absolute deadline, so the time the work took is not added to the
+        // period: no drift.
         sleep_until(due).await;
-        let (now, period) = (now(), self.period);
+        let now = now();
+        // Where the schedule goes on from: the tick after this one, if this
+        // one came in time; else as `missed` says.
         self.next = match self.missed {
-            _ if now <= due + ON_TIME => due + period,
-            MissedTickBehavior::Burst => due + period,
-            MissedTickBehavior::Delay => now + period,
+            _ if now <= due + ON_TIME => due + self.period,
+            MissedTickBehavior::Burst => due + self.period,
+            MissedTickBehavior::Delay => now + self.period,
             MissedTickBehavior::Skip => {
-                let behind = (now - due).as_nanos() % period.as_nanos();
-                now + period - Duration::from_nanos(behind as u64)
+                // How far into a period `now` is: the next deadline of the
+                // original schedule is the rest of that period away.
+                let behind = (now - due).as_nanos() % self.period.as_nanos();
+                now + self.period - Duration::from_nanos(behind as u64)
             }
         };
         EventLoop::with(|l| {
@@ -97,6 +102,8 @@ fn arm(
     mut callback: impl FnMut() + 'static,
     timer: Rc<Cell<Option<TimerHandle>>>,
 ) {
+    // The callback finds its own series through this `Rc`, to set the next tick
+    // or see it was cancelled.
     let next = Rc::clone(&timer);
     timer.set(Some(call_at(at, move || {
         callback();

@@ -14,13 +14,15 @@ mod event_loop;
 mod interval;
 mod net;
 mod selector;
+mod sleep;
 mod task;
 mod timer;
+mod trace;
 
 pub use event_loop::{Live, Runtime, live, run};
 pub use interval::{
     Interval, MissedTickBehavior, Periodic, call_every, interval,
 };
 pub use net::{TcpListener, TcpStream};
-pub use task::{JoinHandle, spawn, spawn_named, yield_now};
-pub use timer::{TimerHandle, call_at, call_later, now, sleep, sleep_until};
+pub use sleep::{TimerHandle, call_at, call_later, now, sleep, sleep_until};
+pub use task::{Cancel, JoinHandle, spawn, spawn_named, yield_now};

@@ -8,8 +8,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use step04_periodic::{
-    JoinHandle, Live, Periodic, Runtime, TcpListener, TcpStream, call_every,
-    live, sleep, spawn, yield_now,
+    Cancel, JoinHandle, Live, Periodic, Runtime, TcpListener, TcpStream,
+    call_every, live, sleep, spawn, yield_now,
 };
 
 // ANCHOR: ten_thousand_spawn_and_cancel_cycles_leave_nothing_behind
@@ -80,7 +80,7 @@ fn a_task_awaiting_another_can_be_cancelled_and_the_other_goes_on() {
         yield_now().await;
         // The parent is dropped, and with it its handle on the child: the
         // child is detached, not cancelled, and still runs to its end.
-        assert_eq!(parent.cancel().await, None);
+        assert_eq!(parent.cancel().await, Cancel::Dropped);
         sleep(Duration::from_millis(20)).await;
     });
     assert!(finished.get());
@@ -101,7 +101,7 @@ fn a_task_cancelled_before_its_first_step_never_runs() {
     });
     // As in asyncio: its first step finds it cancelled, and drops it.
     assert!(!polled.get());
-    assert_eq!(output, None);
+    assert_eq!(output, Cancel::Dropped);
 }
 // ANCHOR_END: a_task_cancelled_before_its_first_step_never_runs
 
@@ -126,3 +126,18 @@ fn a_periodic_callback_can_cancel_its_own_series() {
     assert_eq!(left.timers, 0, "no next tick was armed");
 }
 // ANCHOR_END: a_periodic_callback_can_cancel_its_own_series
+
+// ANCHOR: cancelling_a_task_whose_output_was_taken_says_so
+#[test]
+fn cancelling_a_task_whose_output_was_taken_says_so() {
+    let output = Runtime::virtual_time().run(async {
+        let mut task = spawn(async { 7 });
+        // Awaited by `&mut`, the handle gives the output and lives on.
+        let seven = (&mut task).await;
+        (seven, task.cancel().await)
+    });
+    // The task finished and was never cancelled: it is not `Dropped`, and
+    // its output, taken once, is not there to give again.
+    assert_eq!(output, (7, Cancel::Taken));
+}
+// ANCHOR_END: cancelling_a_task_whose_output_was_taken_says_so

@@ -9,31 +9,35 @@ use std::time::Duration;
 use std::{convert::Infallible, fmt, future::poll_fn, mem, pin::pin};
 
 use crate::event_loop::EventLoop;
-use crate::timer::sleep;
+use crate::sleep::sleep;
 
 // ANCHOR: ChildWaker
-/// The children of a gather that were woken and are not yet polled, each
-/// once, in the order they were woken; whether each is among them; and the
-/// waker of the task the gather runs in.
-#[derive(Default)]
-struct Woken(Mutex<(Vec<usize>, Vec<bool>, Option<Waker>)>);
+/// Which children of a gather were woken, shared by their wakers. Behind
+/// a lock, as a `Waker` may be woken from any thread.
+struct Woken {
+    /// The children woken and not yet polled, each once, in wake order.
+    queue: Vec<usize>,
+    /// Whether each child is in `queue`.
+    queued: Vec<bool>,
+    /// The waker of the task the gather runs in.
+    task: Option<Waker>,
+}
 
 /// The waker of one child of a gather: it notes the child's index, then
 /// wakes the task.
 struct ChildWaker {
     index: usize,
-    woken: Arc<Woken>,
+    woken: Arc<Mutex<Woken>>,
 }
 
 impl Wake for ChildWaker {
     fn wake(self: Arc<Self>) {
-        let mut woken = self.woken.0.lock().unwrap();
-        let (queue, queued, task) = &mut *woken;
-        // A child already in the list has woken the task already.
-        if !mem::replace(&mut queued[self.index], true) {
-            queue.push(self.index);
+        let mut woken = self.woken.lock().unwrap();
+        // A child already in the queue has woken the task already.
+        if !mem::replace(&mut woken.queued[self.index], true) {
+            woken.queue.push(self.index);
             // Woken with the lock let go, as a waker may run any code.
-            let task = task.clone();
+            let task = woken.task.clone();
             drop(woken);
             task.into_iter().for_each(Waker::wake);
         }
@@ -50,32 +54,38 @@ async fn join<F: Future, T, E>(
     futures: Vec<F>,
     done: impl Fn(F::Output) -> Result<T, E>,
 ) -> Result<Vec<T>, E> {
-    let (mut left, woken) = (futures.len(), Arc::<Woken>::default());
-    let number = EventLoop::with(|event_loop| {
-        let number = event_loop.gathers.get() + 1;
-        event_loop.gathers.set(number);
-        event_loop.trace("gather", format_args!("g{number}: {left} futures"));
-        number
-    })
-    .unwrap_or_default();
+    // How many children have not finished.
+    let mut left = futures.len();
+    let number = EventLoop::with(|l| l.gather(left)).unwrap_or_default();
+    // Each child pinned in a box of its own, and dropped once it is done.
     let mut futures: Vec<_> =
         futures.into_iter().map(|f| Some(Box::pin(f))).collect();
     let mut outputs: Vec<_> = (0..left).map(|_| None).collect();
+    // Every child is woken to begin with: each is polled once.
+    let woken = Arc::new(Mutex::new(Woken {
+        queue: (0..left).collect(),
+        queued: vec![true; left],
+        task: None,
+    }));
+    // A waker for each child, made once: `Wake` and `Arc` again, as for tasks.
     let wakers: Vec<_> = (0..left)
         .map(|index| ChildWaker { index, woken: Arc::clone(&woken) })
         .map(|waker| Waker::from(Arc::new(waker)))
         .collect();
-    // Every child is woken to begin with: each is polled once.
-    *woken.0.lock().unwrap() = ((0..left).collect(), vec![true; left], None);
     poll_fn(|cx| {
         // Taken out of the lock, as a child may wake itself as it is polled.
         let batch = {
-            let (queue, queued, task) = &mut *woken.0.lock().unwrap();
-            *task = Some(cx.waker().clone());
-            queue.iter().for_each(|&index| queued[index] = false);
-            mem::take(queue)
+            let mut woken = woken.lock().unwrap();
+            // The task this gather runs in may move: the last one is woken.
+            woken.task = Some(cx.waker().clone());
+            let batch = mem::take(&mut woken.queue);
+            batch.iter().for_each(|&index| woken.queued[index] = false);
+            batch
         };
+        // Only the children that were woken: a gather of 10,000 with one child
+        // woken polls one.
         for index in batch {
+            // Done already: a late or spurious wake.
             let Some(future) = &mut futures[index] else { continue };
             let poll =
                 future.as_mut().poll(&mut Context::from_waker(&wakers[index]));
@@ -84,10 +94,14 @@ async fn join<F: Future, T, E>(
                 l.trace("child", format_args!("g{number}[{index}] {what}"))
             });
             if let Poll::Ready(output) = poll {
-                (futures[index], left) = (None, left - 1);
+                futures[index] = None;
+                left -= 1;
+                // An error ends the gather: `?` drops the other children.
                 outputs[index] = Some(done(output)?);
             }
         }
+        // Pending until every child is done; the children's wakers will wake
+        // the task.
         if left == 0 { Poll::Ready(Ok(())) } else { Poll::Pending }
     })
     .await?;
@@ -166,9 +180,12 @@ pub async fn timeout<F: Future>(
     delay: Duration,
     future: F,
 ) -> Result<F::Output, Elapsed> {
-    let (mut future, mut timer) = (pin!(future), pin!(sleep(delay)));
+    let mut future = pin!(future);
+    let mut timer = pin!(sleep(delay));
     poll_fn(|cx| match future.as_mut().poll(cx) {
         Poll::Ready(output) => Poll::Ready(Ok(output)),
+        // Not done: the timer has the last word. Returned, the whole future is
+        // dropped, `future` with it.
         Poll::Pending => timer.as_mut().poll(cx).map(|()| Err(Elapsed)),
     })
     .await

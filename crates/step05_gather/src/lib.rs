@@ -3,7 +3,7 @@
 //! Stage 4's loop, plus many futures awaited at once inside one task.
 //! [`gather`] runs them together and gives their outputs in argument
 //! order; [`try_gather`] stops at the first error and drops the rest;
-//! [`gather!`] does the same for futures of different types; and
+//! [`gather!`] is [`gather`] for futures of different types; and
 //! [`timeout`] drops a future that takes too long. Each child of a gather
 //! has a waker of its own, so a wake polls only the child it is for.
 
@@ -12,8 +12,10 @@ mod gather;
 mod interval;
 mod net;
 mod selector;
+mod sleep;
 mod task;
 mod timer;
+mod trace;
 
 pub use event_loop::{Live, Runtime, live, run};
 pub use gather::{Elapsed, gather, timeout, try_gather};
@@ -21,5 +23,5 @@ pub use interval::{
     Interval, MissedTickBehavior, Periodic, call_every, interval,
 };
 pub use net::{TcpListener, TcpStream};
-pub use task::{JoinHandle, spawn, spawn_named, yield_now};
-pub use timer::{TimerHandle, call_at, call_later, now, sleep, sleep_until};
+pub use sleep::{TimerHandle, call_at, call_later, now, sleep, sleep_until};
+pub use task::{Cancel, JoinHandle, spawn, spawn_named, yield_now};

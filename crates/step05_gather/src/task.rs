@@ -11,57 +11,116 @@ use std::{future::poll_fn, mem, pin::Pin, rc::Rc, thread};
 use crate::event_loop::{EventLoop, Handle};
 use crate::selector::Remote;
 
-// ANCHOR: Task
-/// A spawned task, as the loop keeps it between steps.
-pub(crate) struct Task {
-    pub header: Arc<TaskWaker>,
-    /// The same `TaskWaker` as a `Waker`, made once rather than per poll.
-    pub waker: Waker,
-    /// The task's block, seen without its type: the loop only polls it.
-    pub cell: Rc<dyn Runnable>,
+// ANCHOR: TaskKey
+/// Where the loop keeps a task: its slot in the loop's slab, and its id,
+/// which tells it apart from the tasks that held that slot before it.
+///
+/// Ids count spawns from 1 (the trace's `t1` is the main task) and wrap
+/// after 2³² of them. That is harmless: a step or a wake meant for an old
+/// task, finding a new one of the same id in its slot, only polls it once
+/// too often, which every future allows. In return a key is 8 bytes, and
+/// so is each step on the ready queue.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct TaskKey {
+    pub slot: u32,
+    pub id: u32,
 }
+// ANCHOR_END: TaskKey
+
+// ANCHOR: Task
+/// A spawned task, as the loop keeps it between steps: its block, seen
+/// without its future's type, so that tasks of every type share a slab.
+pub(crate) type Task = Rc<dyn Runnable>;
 
 /// A task's one heap block: its future while it runs, then its output
-/// until the `JoinHandle` takes it, and the waker of whoever awaits it.
-/// The loop and the handle each hold an `Rc` of it.
+/// until the `JoinHandle` takes it; the waker of whoever awaits it; and
+/// the task's own waker. The loop and the handle each hold an `Rc` of it.
+///
+/// Simplification: a task takes two heap blocks, this one and its
+/// waker's `Arc`, because `Waker` must be `Send` and this block is not.
+/// async-task and tokio put a task in one block, with a hand-written
+/// waker vtable and reference count; that takes `unsafe` code this
+/// project keeps out.
 pub(crate) struct TaskCell<F: Future> {
     stage: RefCell<Stage<F>>,
     waiter: Cell<Option<Waker>>,
-    /// The task's slot and id, for `cancel` to name it to the loop.
-    task: Cell<(usize, u64)>,
-    /// Set by `cancel`: the next step drops the future instead of polling.
-    cancelled: Cell<bool>,
+    /// The task's waker, made once rather than at every poll...
+    waker: Waker,
+    /// ...and the same waker's state, where the loop reads the task's key
+    /// and marks it unscheduled before each poll.
+    header: Arc<TaskWaker>,
+}
+
+impl<F: Future> TaskCell<F> {
+    /// A task's block for `future`, with `key`. It starts out scheduled:
+    /// the loop queues its first step as it spawns it.
+    pub fn new(key: TaskKey, remote: Arc<Remote<TaskKey>>, future: F) -> Self {
+        // Scheduled from the start: the loop queues the first step as it spawns
+        // the task, and no wake should queue a second.
+        let header = Arc::new(TaskWaker {
+            key,
+            scheduled: AtomicBool::new(true),
+            cancelled: AtomicBool::new(false),
+            remote,
+        });
+        TaskCell {
+            // A `RefCell`, as the loop and the handle both reach the block
+            // through a shared `Rc`; `borrow_mut` also catches a task that
+            // awaits its own handle.
+            stage: RefCell::new(Stage::Running(future)),
+            waiter: Cell::new(None),
+            // Made through `std::task::Wake`: no hand-written vtable, no unsafe
+            // code, and a clone is one atomic increment.
+            waker: Waker::from(Arc::clone(&header)),
+            header,
+        }
+    }
 }
 
 enum Stage<F: Future> {
     Running(F),
-    /// The output, or the panic that ended the task; `None` once taken,
-    /// or if the future was dropped unfinished.
+    /// The output, or the panic that ended the task; `None` once taken.
     Done(Option<thread::Result<F::Output>>),
+    /// The future was dropped unfinished: the task was cancelled.
+    Dropped,
 }
 // ANCHOR_END: Task
 
 // ANCHOR: Runnable
 /// What the loop does with a task's block, whatever its future's type.
 pub(crate) trait Runnable {
-    /// Polls the future once. Ready with how it ended, "done" or "panic",
-    /// once its output is stored and its waiter woken; or, if the task
-    /// was cancelled, drops the future instead: "dropped".
-    fn poll(&self, cx: &mut Context) -> Poll<&'static str>;
+    /// The task's waker: its key, and who else holds it.
+    fn header(&self) -> &Arc<TaskWaker>;
+    /// Polls the future once, with the task's own waker. Ready with how it
+    /// ended, "done" or "panic", once its output is stored and its waiter
+    /// woken; or, if the task was cancelled, drops the future instead:
+    /// "dropped".
+    fn poll(&self) -> Poll<&'static str>;
     /// Drops the future where it stands, if it has not finished, and
     /// wakes whoever awaits the task.
     fn drop_future(&self);
 }
 
 impl<F: Future> Runnable for TaskCell<F> {
-    fn poll(&self, cx: &mut Context) -> Poll<&'static str> {
-        if self.cancelled.get() {
+    fn header(&self) -> &Arc<TaskWaker> {
+        &self.header
+    }
+
+    fn poll(&self) -> Poll<&'static str> {
+        // Cancelled since this step was queued: the future is dropped where it
+        // waits, and never polled again.
+        if self.header.cancelled.load(Ordering::Relaxed) {
             self.drop_future();
             return Poll::Ready("dropped");
         }
+        // From here on a wake schedules another step, even during this
+        // poll: a future that wakes itself is polled again next pass.
+        self.header.scheduled.store(false, Ordering::Release);
         // Only ever `&mut`: a shared reference to a pinned future would,
         // to miri, void the pointers the future holds into itself.
         let mut stage = self.stage.borrow_mut();
+        // Only a pending task is in the slab, and only the slab's tasks are
+        // polled.
         let Stage::Running(future) = &mut *stage else { unreachable!() };
         // SAFETY: the future is pinned in this block: the block is behind
         // an `Rc` and never moves, and the future is never moved out of
@@ -69,14 +128,21 @@ impl<F: Future> Runnable for TaskCell<F> {
         let future = unsafe { Pin::new_unchecked(future) };
         // A panic ends this task only: it is caught here, where the future
         // is polled, and kept for the handle to resume.
-        let output = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(output)) => Ok(output),
-            Err(panic) => Err(panic),
-        };
+        let mut cx = Context::from_waker(&self.waker);
+        let output =
+            match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
+                // Pending: the future left a clone of the waker wherever it
+                // waits (a timer, the selector, another task's handle).
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(output)) => Ok(output),
+                Err(panic) => Err(panic),
+            };
+        // How it ended, for the trace.
         let ended = if output.is_ok() { "done" } else { "panic" };
+        // The future is dropped here, in place, and with it all it held.
         *stage = Stage::Done(Some(output));
-        // Wake only once the output is stored and `stage` is not borrowed.
+        // Wake only once the output is stored and `stage` is not borrowed:
+        // the waiter may be polled at once, by a loop that is not ours.
         drop(stage);
         if let Some(waiter) = self.waiter.take() {
             waiter.wake();
@@ -86,7 +152,7 @@ impl<F: Future> Runnable for TaskCell<F> {
 
     fn drop_future(&self) {
         // Only a task still in the loop's slab gets here: it is running.
-        *self.stage.borrow_mut() = Stage::Done(None);
+        *self.stage.borrow_mut() = Stage::Dropped;
         if let Some(waiter) = self.waiter.take() {
             waiter.wake();
         }
@@ -100,17 +166,21 @@ impl<F: Future> Runnable for TaskCell<F> {
 /// It holds no future, only where to find the task, so it is `Send` and
 /// `Sync` as `Waker` requires, although the task's future need not be.
 pub(crate) struct TaskWaker {
-    pub id: u64,
-    /// The task's place in the loop's slab of tasks.
-    pub slot: usize,
-    /// The loop's door for wakes from other threads.
-    pub remote: Arc<Remote>,
+    pub key: TaskKey,
     /// Whether a step is on the ready queue already: a second wake before
     /// that step runs schedules nothing, so duplicate wakes cost nothing.
     pub scheduled: AtomicBool,
+    /// Set by `cancel`: the next step drops the future instead of polling
+    /// it. Kept here rather than in the task's own block, which it would
+    /// push past a size malloc rounds up to: 16 bytes a task; this block
+    /// has room for it.
+    cancelled: AtomicBool,
+    /// The loop's door for wakes from other threads.
+    remote: Arc<Remote<TaskKey>>,
 }
 
 impl Wake for TaskWaker {
+    // By value, as a timer wakes when it fires: the same as by reference.
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
@@ -119,19 +189,22 @@ impl Wake for TaskWaker {
         let first = !self.scheduled.swap(true, Ordering::AcqRel);
         // On the loop's own thread, a wake is asyncio's `call_soon`.
         let here = EventLoop::with(|event_loop| {
-            if !Arc::ptr_eq(&event_loop.selector.remote, &self.remote) {
+            // Another loop runs on this thread: this task is not one of its
+            // own.
+            if !event_loop.owns(&self.remote) {
                 return false;
             }
+            // A duplicate wake does nothing, but the trace shows it.
             let note = if first { "" } else { " (already scheduled)" };
-            event_loop.trace("wake", format_args!("t{}{note}", self.id));
+            event_loop.trace("wake", format_args!("t{}{note}", self.key.id));
             if first {
-                event_loop.call_soon(Handle::Step(self.slot, self.id));
+                event_loop.call_soon(Handle::Step(self.key));
             }
             true
         });
         // From any other thread, it is `call_soon_threadsafe`.
         if first && here != Some(true) {
-            self.remote.wake(self.slot, self.id);
+            self.remote.wake(self.key);
         }
     }
 }
@@ -144,30 +217,42 @@ pub struct JoinHandle<T>(pub(crate) Rc<dyn Join<T>>);
 
 /// The handle's view of a task's block: only its output's type is known.
 pub(crate) trait Join<T> {
-    /// Once the task has ended: its output, or its panic (once only), or
-    /// `None` if it was cancelled. Until then, Pending, and the task will
-    /// wake `waker` when it ends.
-    fn join(&self, waker: &Waker) -> Poll<Option<thread::Result<T>>>;
-    /// Marks the task cancelled; returns its slot and id, to schedule the
-    /// step that drops it.
-    fn cancel(&self) -> (usize, u64);
+    /// How the task ended, once it has: its output or its panic (given
+    /// once), or that it was dropped. Until then, Pending, and the task
+    /// will wake `waker` when it ends.
+    fn join(&self, waker: &Waker) -> Poll<Cancel<thread::Result<T>>>;
+    /// Marks the task cancelled; returns its key, to schedule the step
+    /// that drops it.
+    fn cancel(&self) -> TaskKey;
 }
 
 impl<F: Future> Join<F::Output> for TaskCell<F> {
-    fn join(&self, waker: &Waker) -> Poll<Option<thread::Result<F::Output>>> {
+    fn join(&self, waker: &Waker) -> Poll<Cancel<thread::Result<F::Output>>> {
+        // Borrowed only if the task is polling itself: it awaits its own
+        // handle, and would wait for ever.
         let stage = self.stage.try_borrow_mut();
-        match &mut *stage.expect("a task cannot await its own JoinHandle") {
-            Stage::Done(output) => Poll::Ready(output.take()),
+        let stage =
+            &mut *stage.expect("a task cannot await its own JoinHandle");
+        Poll::Ready(match stage {
             Stage::Running(_) => {
+                // Only the last waiter is woken: a handle is awaited by
+                // one task, though it may move between polls.
                 self.waiter.set(Some(waker.clone()));
-                Poll::Pending
+                return Poll::Pending;
             }
-        }
+            Stage::Done(output) => {
+                // The output is given once; after that, the block remembers it
+                // was taken.
+                output.take().map_or(Cancel::Taken, Cancel::Finished)
+            }
+            Stage::Dropped => Cancel::Dropped,
+        })
     }
 
-    fn cancel(&self) -> (usize, u64) {
-        self.cancelled.set(true);
-        self.task.get()
+    fn cancel(&self) -> TaskKey {
+        // Only the loop's thread reads it: ordering does not matter.
+        self.header.cancelled.store(true, Ordering::Relaxed);
+        self.header.key
     }
 }
 
@@ -175,30 +260,53 @@ impl<T> Future for JoinHandle<T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context) -> Poll<T> {
-        let out = ready!(self.0.join(cx.waker())).expect("awaited once");
+        // Only `cancel` drops a task whose handle is still there, and it
+        // takes the handle: what is left is a handle awaited once too often.
+        let Cancel::Finished(out) = ready!(self.0.join(cx.waker())) else {
+            panic!("a JoinHandle awaited again after it gave the output")
+        };
         Poll::Ready(out.unwrap_or_else(|panic| resume_unwind(panic)))
     }
 }
 // ANCHOR_END: JoinHandle
 
 // ANCHOR: cancel
+/// What [`JoinHandle::cancel`] found the task had come to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Cancel<T> {
+    /// It was still running: its future was dropped where it waited.
+    Dropped,
+    /// It had finished first: its output.
+    Finished(T),
+    /// It had finished, and its output was taken already, by awaiting
+    /// `&mut` the handle: it was never cancelled, and has nothing left.
+    Taken,
+}
+
 impl<T: 'static> JoinHandle<T> {
     /// Cancels the task, as asyncio's `Task.cancel` and smol's
     /// `Task::cancel` do: its next step, on the loop's next pass, drops its
     /// future where it waits instead of polling it, and what it held
     /// (timers, fds, other tasks' handles) is released by destructors.
-    /// Resolves to `None`, or to the task's output if it had finished
-    /// first.
-    pub fn cancel(self) -> impl Future<Output = Option<T>> {
-        let (slot, id) = self.0.cancel();
+    /// Resolves to what the task came to: [`Cancel`] says.
+    pub fn cancel(self) -> impl Future<Output = Cancel<T>> {
+        // Marked first, so that whichever step comes next, this one or one a
+        // wake queued, drops the future.
+        let key = self.0.cancel();
         let asked = EventLoop::with(|event_loop| {
-            event_loop.trace("cancel", format_args!("t{id}"));
-            event_loop.call_soon(Handle::Step(slot, id));
+            event_loop.trace("cancel", format_args!("t{}", key.id));
+            // A step of a task that has ended finds nothing, and skips.
+            event_loop.call_soon(Handle::Step(key));
         });
         asked.expect("cancel() called outside run()");
         poll_fn(move |cx| {
-            let out = ready!(self.0.join(cx.waker()));
-            Poll::Ready(out.map(|out| out.unwrap_or_else(|p| resume_unwind(p))))
+            Poll::Ready(match ready!(self.0.join(cx.waker())) {
+                // The task's panic goes on in the task that cancels it.
+                Cancel::Finished(Err(panic)) => resume_unwind(panic),
+                Cancel::Finished(Ok(out)) => Cancel::Finished(out),
+                Cancel::Taken => Cancel::Taken,
+                Cancel::Dropped => Cancel::Dropped,
+            })
         })
     }
 }
@@ -218,14 +326,9 @@ pub fn spawn_named<F: Future + 'static>(
     name: &str,
     future: F,
 ) -> JoinHandle<F::Output> {
-    let (stage, waiter) =
-        (RefCell::new(Stage::Running(future)), Cell::default());
-    let (task, cancelled) = (Cell::default(), Cell::default());
-    let cell = Rc::new(TaskCell { stage, waiter, task, cancelled });
-    let task =
-        EventLoop::with(|event_loop| event_loop.spawn(cell.clone(), name));
-    cell.task.set(task.expect("spawn() called outside run(): no loop runs"));
-    JoinHandle(cell)
+    // The loop gives the task its key, and builds its block around it.
+    let cell = EventLoop::with(|event_loop| event_loop.spawn(name, future));
+    JoinHandle(cell.expect("spawn() called outside run(): no loop runs here"))
 }
 // ANCHOR_END: spawn
 

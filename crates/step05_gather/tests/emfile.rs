@@ -21,7 +21,7 @@ async fn round_trip(stream: &TcpStream, message: &str) -> io::Result<String> {
 
 /// Sets the soft limit on open files: no fd at or above `limit` opens.
 fn set_fd_limit(limit: u64) -> u64 {
-    // SAFETY (all three): plain syscalls on an rlimit we own and on fd 0;
+    // SAFETY: three plain syscalls on an rlimit we own and on fd 0;
     // a failure is asserted, never ignored.
     unsafe {
         let mut rlimit = std::mem::zeroed::<libc::rlimit>();

@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use insta::assert_snapshot;
 use step05_gather::{
-    Elapsed, MissedTickBehavior, Runtime, TcpListener, TcpStream, call_every,
-    call_later, gather, interval, live, now, sleep, spawn, timeout, try_gather,
-    yield_now,
+    Cancel, Elapsed, MissedTickBehavior, Runtime, TcpListener, TcpStream,
+    call_every, call_later, gather, interval, live, now, sleep, spawn, timeout,
+    try_gather, yield_now,
 };
 
 // ANCHOR: traced
@@ -921,7 +921,7 @@ fn a_periodic_task_cancelled_mid_sleep() {
         });
         sleep(ms(250)).await;
         // Dropped where it waits, in its sleep: the sleep cancels its timer.
-        assert_eq!(beat.cancel().await, None);
+        assert_eq!(beat.cancel().await, Cancel::Dropped);
         live()
     });
     let left = left.unwrap();
@@ -951,7 +951,7 @@ fn a_periodic_task_cancelled_mid_read() {
         });
         sleep(ms(10)).await;
         // Dropped in its read: the read gives back its registration.
-        assert!(reader.cancel().await.is_none());
+        assert!(matches!(reader.cancel().await, Cancel::Dropped));
         drop(client);
         io::Result::Ok(live())
     });
@@ -970,7 +970,7 @@ fn cancelling_a_finished_task_gives_its_output() {
         yield_now().await;
         done.cancel().await
     });
-    assert_eq!(output.unwrap(), Some(7));
+    assert_eq!(output.unwrap(), Cancel::Finished(7));
     assert!(!trace.contains("drop     t2"), "nothing to drop");
     assert_snapshot!("cancelling_a_finished_task_gives_its_output", trace);
 }
@@ -996,7 +996,10 @@ fn a_task_cancels_another() {
         });
         boss.await;
     });
-    assert_eq!(log.entries(), ["work1", "work2", "work3", "cancelled: None"]);
+    assert_eq!(
+        log.entries(),
+        ["work1", "work2", "work3", "cancelled: Dropped"]
+    );
     assert!(trace.contains("t3    cancel   t2"));
     assert_snapshot!("a_task_cancels_another", trace);
 }
