@@ -16,11 +16,11 @@ mod poll_everything;
 #[test]
 fn a_lost_waker_leaves_a_task_nothing_can_wake() {
     let out = lost_wakeup::output();
+    assert_snapshot!("lost_wakeup", out);
     // The raiser ran and finished; the waiter was polled once, never again.
     assert!(out.contains("t3    done"), "{out}");
     assert_eq!(out.matches("t2    poll").count(), 1, "{out}");
     assert!(out.ends_with("nothing holds the waker of: t2\n"), "{out}");
-    assert_snapshot!("lost_wakeup", out);
 }
 // ANCHOR_END: a_lost_waker_leaves_a_task_nothing_can_wake
 
@@ -28,10 +28,10 @@ fn a_lost_waker_leaves_a_task_nothing_can_wake() {
 #[test]
 fn polling_every_task_every_pass_costs_tasks_times_passes() {
     let out = poll_everything::output();
+    assert_snapshot!("poll_everything", out);
     // 101 passes of 101 tasks, against 2 polls for each waiter and 101 for
     // the task that yields.
     assert!(out.contains("every pass: 10201 polls"), "{out}");
     assert!(out.contains("were woken: 301 polls"), "{out}");
-    assert_snapshot!("poll_everything", out);
 }
 // ANCHOR_END: polling_every_task_every_pass_costs_tasks_times_passes

@@ -47,10 +47,10 @@ fn a_future_runs_only_when_awaited_or_spawned() {
         yield_now().await;
         drop(forgotten);
     });
+    assert_snapshot!("a_future_runs_only_when_awaited_or_spawned", trace);
     assert_eq!(*log.borrow(), ["awaited", "spawned"]);
     // One task besides main: the await made none.
     assert_eq!(trace.matches("spawn ").count(), 2, "{trace}");
-    assert_snapshot!("a_future_runs_only_when_awaited_or_spawned", trace);
 }
 // ANCHOR_END: a_future_runs_only_when_awaited_or_spawned
 

@@ -59,8 +59,8 @@ async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
 #[test]
 fn single_task() {
     let (output, trace) = traced(async { 6 * 7 });
-    assert_eq!(output.unwrap(), 42);
     assert_snapshot!("single_task", trace);
+    assert_eq!(output.unwrap(), 42);
 }
 // ANCHOR_END: single_task
 
@@ -75,10 +75,10 @@ fn three_tasks_interleave() {
         let c = spawn(steps(main_log, "c", 3));
         a.await + b.await + c.await
     });
+    assert_snapshot!("three_tasks_interleave", trace);
     // Fair and FIFO: each pass runs every task once, in spawn order.
     let expected = ["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3"];
     assert_eq!(log.entries(), expected);
-    assert_snapshot!("three_tasks_interleave", trace);
 }
 // ANCHOR_END: three_tasks_interleave
 
@@ -92,10 +92,10 @@ fn await_join_handle() {
         });
         child.await
     });
+    assert_snapshot!("await_join_handle", trace);
     assert_eq!(output.unwrap(), "from the child");
     // The child's end wakes main, which then finishes on the next pass.
     assert!(trace.contains("   3  t2    wake     t1\n   3  t2    done\n"));
-    assert_snapshot!("await_join_handle", trace);
 }
 // ANCHOR_END: await_join_handle
 
@@ -109,9 +109,9 @@ fn spawn_inside_task() {
         });
         outer.await + 1
     });
+    assert_snapshot!("spawn_inside_task", trace);
     assert_eq!(output.unwrap(), 3);
     assert!(trace.contains("t2    spawn    t3"));
-    assert_snapshot!("spawn_inside_task", trace);
 }
 // ANCHOR_END: spawn_inside_task
 
@@ -130,12 +130,12 @@ fn panicking_task() {
         // The panic was kept for the handle: awaiting it resumes it here.
         bad.await
     });
+    assert_snapshot!("panicking_task", trace);
     // The panic stopped t2 only: the others ran to the end.
     assert_eq!(log.entries(), ["good1", "good2", "good3", "good returned 3"]);
     let panic = output.expect_err("main awaited a task that panicked");
     assert_eq!(panic.downcast_ref::<&str>(), Some(&"boom"));
     assert!(trace.contains("t2    panic"));
-    assert_snapshot!("panicking_task", trace);
 }
 // ANCHOR_END: panicking_task
 
@@ -164,11 +164,11 @@ fn yielding_loop_cannot_starve() {
         stop.set(true);
         spinner.await
     });
+    assert_snapshot!("yielding_loop_cannot_starve", trace);
     // On pass 5 the spinner runs before main, which only then stops it.
     assert_eq!(output.unwrap(), 4);
     let expected = ["spin1", "work1", "spin2", "work2", "spin3", "spin4"];
     assert_eq!(log.entries(), expected);
-    assert_snapshot!("yielding_loop_cannot_starve", trace);
 }
 // ANCHOR_END: yielding_loop_cannot_starve
 
@@ -228,11 +228,11 @@ fn duplicate_and_spurious_wakes() {
         yield_now().await;
         woken
     });
+    assert_snapshot!("duplicate_and_spurious_wakes", trace);
     assert_eq!(output.unwrap(), "woken");
     assert_eq!(polls.get(), 3, "one poll per pass that had a wake");
     assert_eq!(trace.matches("wake     t2 (already scheduled)").count(), 2);
     assert!(trace.contains("loop  skip     t2 (finished)"));
-    assert_snapshot!("duplicate_and_spurious_wakes", trace);
 }
 // ANCHOR_END: duplicate_and_spurious_wakes
 
@@ -248,8 +248,8 @@ fn demo() {
         .expect("the demo runs");
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_snapshot!("demo", stdout);
     let last = "count(2) gave 2, count(3) 3, spawner 1 + 10 = 11\n";
     assert!(stdout.ends_with(last), "{stdout}");
-    assert_snapshot!("demo", stdout);
 }
 // ANCHOR_END: demo

@@ -18,6 +18,7 @@ mod rounded_down;
 #[test]
 fn a_sleep_that_keeps_its_first_waker_wakes_the_wrong_task() {
     let out = first_waker::output();
+    assert_snapshot!("first_waker", out);
     let (broken, right) = out.split_once("The stage's own sleep").unwrap();
     // The timer wakes main, which handed the sleep over; the napper, t2,
     // is never woken. The stage's own sleep wakes the napper.
@@ -25,7 +26,6 @@ fn a_sleep_that_keeps_its_first_waker_wakes_the_wrong_task() {
     assert!(broken.contains("nothing holds the waker of: t2"), "{broken}");
     assert!(right.contains("loop  wake     t2"), "{right}");
     assert!(right.ends_with("run returned: the napper woke\n"), "{right}");
-    assert_snapshot!("first_waker", out);
 }
 // ANCHOR_END: a_sleep_that_keeps_its_first_waker_wakes_the_wrong_task
 

@@ -60,8 +60,8 @@ async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
 #[test]
 fn single_task() {
     let (output, trace) = traced(async { 6 * 7 });
-    assert_eq!(output.unwrap(), 42);
     assert_snapshot!("single_task", trace);
+    assert_eq!(output.unwrap(), 42);
 }
 // ANCHOR_END: single_task
 
@@ -76,10 +76,10 @@ fn three_tasks_interleave() {
         let c = spawn(steps(main_log, "c", 3));
         a.await + b.await + c.await
     });
+    assert_snapshot!("three_tasks_interleave", trace);
     // Fair and FIFO: each pass runs every task once, in spawn order.
     let expected = ["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3"];
     assert_eq!(log.entries(), expected);
-    assert_snapshot!("three_tasks_interleave", trace);
 }
 // ANCHOR_END: three_tasks_interleave
 
@@ -93,12 +93,12 @@ fn await_join_handle() {
         });
         child.await
     });
+    assert_snapshot!("await_join_handle", trace);
     assert_eq!(output.unwrap(), "from the child");
     // The child's end wakes main, which then finishes on the next pass.
     assert!(trace.contains(
         "   3     0.0ms  t2    wake     t1\n   3     0.0ms  t2    done\n"
     ));
-    assert_snapshot!("await_join_handle", trace);
 }
 // ANCHOR_END: await_join_handle
 
@@ -112,9 +112,9 @@ fn spawn_inside_task() {
         });
         outer.await + 1
     });
+    assert_snapshot!("spawn_inside_task", trace);
     assert_eq!(output.unwrap(), 3);
     assert!(trace.contains("t2    spawn    t3"));
-    assert_snapshot!("spawn_inside_task", trace);
 }
 // ANCHOR_END: spawn_inside_task
 
@@ -133,12 +133,12 @@ fn panicking_task() {
         // The panic was kept for the handle: awaiting it resumes it here.
         bad.await
     });
+    assert_snapshot!("panicking_task", trace);
     // The panic stopped t2 only: the others ran to the end.
     assert_eq!(log.entries(), ["good1", "good2", "good3", "good returned 3"]);
     let panic = output.expect_err("main awaited a task that panicked");
     assert_eq!(panic.downcast_ref::<&str>(), Some(&"boom"));
     assert!(trace.contains("t2    panic"));
-    assert_snapshot!("panicking_task", trace);
 }
 // ANCHOR_END: panicking_task
 
@@ -167,11 +167,11 @@ fn yielding_loop_cannot_starve() {
         stop.set(true);
         spinner.await
     });
+    assert_snapshot!("yielding_loop_cannot_starve", trace);
     // On pass 5 the spinner runs before main, which only then stops it.
     assert_eq!(output.unwrap(), 4);
     let expected = ["spin1", "work1", "spin2", "work2", "spin3", "spin4"];
     assert_eq!(log.entries(), expected);
-    assert_snapshot!("yielding_loop_cannot_starve", trace);
 }
 // ANCHOR_END: yielding_loop_cannot_starve
 
@@ -231,11 +231,11 @@ fn duplicate_and_spurious_wakes() {
         yield_now().await;
         woken
     });
+    assert_snapshot!("duplicate_and_spurious_wakes", trace);
     assert_eq!(output.unwrap(), "woken");
     assert_eq!(polls.get(), 3, "one poll per pass that had a wake");
     assert_eq!(trace.matches("wake     t2 (already scheduled)").count(), 2);
     assert!(trace.contains("loop  skip     t2 (finished)"));
-    assert_snapshot!("duplicate_and_spurious_wakes", trace);
 }
 // ANCHOR_END: duplicate_and_spurious_wakes
 
@@ -253,9 +253,9 @@ fn demo() {
         .expect("the demo runs");
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_snapshot!("demo", stdout);
     let last = "nap(100) slept 100ms, twice 50 + 100 = 150ms\n";
     assert!(stdout.ends_with(last), "{stdout}");
-    assert_snapshot!("demo", stdout);
 }
 // ANCHOR_END: demo
 
@@ -293,8 +293,8 @@ fn sleeps_finish_in_deadline_order() {
             task.await;
         }
     });
-    assert_eq!(log.entries(), ["10ms at 10ms", "20ms at 20ms", "30ms at 30ms"]);
     assert_snapshot!("sleeps_finish_in_deadline_order", trace);
+    assert_eq!(log.entries(), ["10ms at 10ms", "20ms at 20ms", "30ms at 30ms"]);
 }
 // ANCHOR_END: sleeps_finish_in_deadline_order
 
@@ -310,13 +310,13 @@ fn equal_deadlines_fire_in_schedule_order() {
         }
         sleep(ms(5)).await;
     });
+    assert_snapshot!("equal_deadlines_fire_in_schedule_order", trace);
     // Four timers due at 5ms: a, b and c fire in the order they were
     // set, and main's sleep, set last, fires last.
     assert_eq!(log.entries(), ["a", "b", "c"]);
     let fired: Vec<_> =
         trace.lines().filter_map(|l| l.split("fire     ").nth(1)).collect();
     assert_eq!(fired, ["#1", "#2", "#3", "#4"]);
-    assert_snapshot!("equal_deadlines_fire_in_schedule_order", trace);
 }
 // ANCHOR_END: equal_deadlines_fire_in_schedule_order
 
@@ -337,12 +337,12 @@ fn timer_cancelled() {
         drop(nap);
         sleep(ms(20)).await;
     });
+    assert_snapshot!("timer_cancelled", trace);
     assert_eq!(log.entries(), ["kept timer"]);
     assert!(trace.contains("cancel   #1") && trace.contains("cancel   #3"));
     assert!(!trace.contains("fire     #1") && !trace.contains("fire     #3"));
     // With both cancelled, the first wait is for the 10ms timer.
     assert!(trace.contains("loop  wait     10.0ms"));
-    assert_snapshot!("timer_cancelled", trace);
 }
 // ANCHOR_END: timer_cancelled
 
@@ -368,9 +368,9 @@ fn sleep_zero_is_a_yield() {
             task.await;
         }
     });
+    assert_snapshot!("sleep_zero_is_a_yield", trace);
     assert_eq!(log.entries(), ["a1", "b1", "a2", "b2"]);
     assert!(!trace.contains("timer") && !trace.contains("wait"));
-    assert_snapshot!("sleep_zero_is_a_yield", trace);
 }
 // ANCHOR_END: sleep_zero_is_a_yield
 
@@ -391,12 +391,12 @@ fn long_sleep_beside_busy_tasks() {
         b.await;
         sleeper.await;
     });
+    assert_snapshot!("long_sleep_beside_busy_tasks", trace);
     // The sleeper's timer does not hold up the busy tasks: the loop waits
     // for it only when nothing else is ready.
     assert_eq!(log.entries(), ["a1", "b1", "a2", "b2", "slept"]);
     let busy_done = trace.find("t4    done").unwrap();
     assert!(busy_done < trace.find("wait").unwrap(), "{trace}");
-    assert_snapshot!("long_sleep_beside_busy_tasks", trace);
 }
 // ANCHOR_END: long_sleep_beside_busy_tasks
 
@@ -410,13 +410,13 @@ fn idle_wait_equals_time_to_next_deadline() {
         sleep(Duration::from_micros(400)).await;
         now()
     });
+    assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
     assert_eq!(end.unwrap(), us(10_400));
     let waits: Vec<_> = trace.lines().filter(|l| l.contains("wait")).collect();
     assert_eq!(waits.len(), 3, "{trace}");
     for (wait, expected) in waits.iter().zip(["7.0ms", "3.0ms", "0.4ms"]) {
         assert!(wait.ends_with(&format!("wait     {expected}")), "{wait}");
     }
-    assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
 }
 // ANCHOR_END: idle_wait_equals_time_to_next_deadline
 
@@ -431,9 +431,9 @@ fn three_short_sleeps_end_exactly() {
         }
         ends
     });
+    assert_snapshot!("three_short_sleeps_end_exactly", trace);
     // A virtual clock jumps to each deadline itself, never past it.
     assert_eq!(ends.unwrap(), [us(100), us(200), us(300)]);
-    assert_snapshot!("three_short_sleeps_end_exactly", trace);
 }
 // ANCHOR_END: three_short_sleeps_end_exactly
 
@@ -457,12 +457,12 @@ fn a_timer_due_first_fires_alone() {
         early.await;
         late.await;
     });
+    assert_snapshot!("a_timer_due_first_fires_alone", trace);
     // The clock stops at 0.5ms, where only the first timer is due: the
     // early task's second step comes before 0.9ms, as in asyncio.
     let expected =
         ["early woke at 500µs", "early again at 500µs", "late woke at 900µs"];
     assert_eq!(log.entries(), expected);
-    assert_snapshot!("a_timer_due_first_fires_alone", trace);
 }
 // ANCHOR_END: a_timer_due_first_fires_alone
 
@@ -482,10 +482,10 @@ fn main_returns_between_two_timers() {
         sleep(us(3_500)).await;
         main_log.push(format!("main returns at {:?}", now()));
     });
+    assert_snapshot!("main_returns_between_two_timers", trace);
     // At 3.5ms the clock has not reached the 4ms timer: the task does not
     // step again before shutdown drops it.
     assert_eq!(log.entries(), ["tick at 2ms", "main returns at 3.5ms"]);
     assert!(trace.contains("drop     t2"));
-    assert_snapshot!("main_returns_between_two_timers", trace);
 }
 // ANCHOR_END: main_returns_between_two_timers

@@ -57,14 +57,14 @@ fn a_message_arrives_in_pieces_and_its_length_frames_it() {
         sender.await?;
         io::Result::Ok(String::from_utf8(message).unwrap())
     });
-    assert_eq!(message.unwrap(), "hello, world");
-    // The 12 bytes came in two reads, 5 and 7, and read_exact joined them.
-    assert!(trace.contains("t1    read     5 bytes\n"), "{trace}");
-    assert!(trace.contains("t1    read     7 bytes\n"), "{trace}");
     assert_snapshot!(
         "a_message_arrives_in_pieces_and_its_length_frames_it",
         trace
     );
+    assert_eq!(message.unwrap(), "hello, world");
+    // The 12 bytes came in two reads, 5 and 7, and read_exact joined them.
+    assert!(trace.contains("t1    read     5 bytes\n"), "{trace}");
+    assert!(trace.contains("t1    read     7 bytes\n"), "{trace}");
 }
 // ANCHOR_END: a_message_arrives_in_pieces_and_its_length_frames_it
 

@@ -66,8 +66,8 @@ async fn steps(log: Log, name: &'static str, steps: u32) -> u32 {
 #[test]
 fn single_task() {
     let (output, trace) = traced(async { 6 * 7 });
-    assert_eq!(output.unwrap(), 42);
     assert_snapshot!("single_task", trace);
+    assert_eq!(output.unwrap(), 42);
 }
 // ANCHOR_END: single_task
 
@@ -82,10 +82,10 @@ fn three_tasks_interleave() {
         let c = spawn(steps(main_log, "c", 3));
         a.await + b.await + c.await
     });
+    assert_snapshot!("three_tasks_interleave", trace);
     // Fair and FIFO: each pass runs every task once, in spawn order.
     let expected = ["a1", "b1", "c1", "a2", "b2", "c2", "a3", "b3", "c3"];
     assert_eq!(log.entries(), expected);
-    assert_snapshot!("three_tasks_interleave", trace);
 }
 // ANCHOR_END: three_tasks_interleave
 
@@ -99,12 +99,12 @@ fn await_join_handle() {
         });
         child.await
     });
+    assert_snapshot!("await_join_handle", trace);
     assert_eq!(output.unwrap(), "from the child");
     // The child's end wakes main, which then finishes on the next pass.
     assert!(trace.contains(
         "   3     0.0ms  t2    wake     t1\n   3     0.0ms  t2    done\n"
     ));
-    assert_snapshot!("await_join_handle", trace);
 }
 // ANCHOR_END: await_join_handle
 
@@ -118,9 +118,9 @@ fn spawn_inside_task() {
         });
         outer.await + 1
     });
+    assert_snapshot!("spawn_inside_task", trace);
     assert_eq!(output.unwrap(), 3);
     assert!(trace.contains("t2    spawn    t3"));
-    assert_snapshot!("spawn_inside_task", trace);
 }
 // ANCHOR_END: spawn_inside_task
 
@@ -139,12 +139,12 @@ fn panicking_task() {
         // The panic was kept for the handle: awaiting it resumes it here.
         bad.await
     });
+    assert_snapshot!("panicking_task", trace);
     // The panic stopped t2 only: the others ran to the end.
     assert_eq!(log.entries(), ["good1", "good2", "good3", "good returned 3"]);
     let panic = output.expect_err("main awaited a task that panicked");
     assert_eq!(panic.downcast_ref::<&str>(), Some(&"boom"));
     assert!(trace.contains("t2    panic"));
-    assert_snapshot!("panicking_task", trace);
 }
 // ANCHOR_END: panicking_task
 
@@ -173,11 +173,11 @@ fn yielding_loop_cannot_starve() {
         stop.set(true);
         spinner.await
     });
+    assert_snapshot!("yielding_loop_cannot_starve", trace);
     // On pass 5 the spinner runs before main, which only then stops it.
     assert_eq!(output.unwrap(), 4);
     let expected = ["spin1", "work1", "spin2", "work2", "spin3", "spin4"];
     assert_eq!(log.entries(), expected);
-    assert_snapshot!("yielding_loop_cannot_starve", trace);
 }
 // ANCHOR_END: yielding_loop_cannot_starve
 
@@ -237,11 +237,11 @@ fn duplicate_and_spurious_wakes() {
         yield_now().await;
         woken
     });
+    assert_snapshot!("duplicate_and_spurious_wakes", trace);
     assert_eq!(output.unwrap(), "woken");
     assert_eq!(polls.get(), 3, "one poll per pass that had a wake");
     assert_eq!(trace.matches("wake     t2 (already scheduled)").count(), 2);
     assert!(trace.contains("loop  skip     t2 (finished)"));
-    assert_snapshot!("duplicate_and_spurious_wakes", trace);
 }
 // ANCHOR_END: duplicate_and_spurious_wakes
 
@@ -259,8 +259,8 @@ fn demo() {
         .expect("the demo runs");
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.ends_with("replies: hello, select\n"), "{stdout}");
     assert_snapshot!("demo", stdout);
+    assert!(stdout.ends_with("replies: hello, select\n"), "{stdout}");
 }
 // ANCHOR_END: demo
 
@@ -298,8 +298,8 @@ fn sleeps_finish_in_deadline_order() {
             task.await;
         }
     });
-    assert_eq!(log.entries(), ["10ms at 10ms", "20ms at 20ms", "30ms at 30ms"]);
     assert_snapshot!("sleeps_finish_in_deadline_order", trace);
+    assert_eq!(log.entries(), ["10ms at 10ms", "20ms at 20ms", "30ms at 30ms"]);
 }
 // ANCHOR_END: sleeps_finish_in_deadline_order
 
@@ -315,13 +315,13 @@ fn equal_deadlines_fire_in_schedule_order() {
         }
         sleep(ms(5)).await;
     });
+    assert_snapshot!("equal_deadlines_fire_in_schedule_order", trace);
     // Four timers due at 5ms: a, b and c fire in the order they were
     // set, and main's sleep, set last, fires last.
     assert_eq!(log.entries(), ["a", "b", "c"]);
     let fired: Vec<_> =
         trace.lines().filter_map(|l| l.split("fire     ").nth(1)).collect();
     assert_eq!(fired, ["#1", "#2", "#3", "#4"]);
-    assert_snapshot!("equal_deadlines_fire_in_schedule_order", trace);
 }
 // ANCHOR_END: equal_deadlines_fire_in_schedule_order
 
@@ -342,12 +342,12 @@ fn timer_cancelled() {
         drop(nap);
         sleep(ms(20)).await;
     });
+    assert_snapshot!("timer_cancelled", trace);
     assert_eq!(log.entries(), ["kept timer"]);
     assert!(trace.contains("cancel   #1") && trace.contains("cancel   #3"));
     assert!(!trace.contains("fire     #1") && !trace.contains("fire     #3"));
     // With both cancelled, the first wait is for the 10ms timer.
     assert!(trace.contains("loop  select   wait 10.0ms\n"));
-    assert_snapshot!("timer_cancelled", trace);
 }
 // ANCHOR_END: timer_cancelled
 
@@ -373,9 +373,9 @@ fn sleep_zero_is_a_yield() {
             task.await;
         }
     });
+    assert_snapshot!("sleep_zero_is_a_yield", trace);
     assert_eq!(log.entries(), ["a1", "b1", "a2", "b2"]);
     assert!(!trace.contains("timer") && !trace.contains("wait"));
-    assert_snapshot!("sleep_zero_is_a_yield", trace);
 }
 // ANCHOR_END: sleep_zero_is_a_yield
 
@@ -396,12 +396,12 @@ fn long_sleep_beside_busy_tasks() {
         b.await;
         sleeper.await;
     });
+    assert_snapshot!("long_sleep_beside_busy_tasks", trace);
     // The sleeper's timer does not hold up the busy tasks: the loop waits
     // for it only when nothing else is ready.
     assert_eq!(log.entries(), ["a1", "b1", "a2", "b2", "slept"]);
     let busy_done = trace.find("t4    done").unwrap();
     assert!(busy_done < trace.find("wait").unwrap(), "{trace}");
-    assert_snapshot!("long_sleep_beside_busy_tasks", trace);
 }
 // ANCHOR_END: long_sleep_beside_busy_tasks
 
@@ -415,13 +415,13 @@ fn idle_wait_equals_time_to_next_deadline() {
         sleep(Duration::from_micros(400)).await;
         now()
     });
+    assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
     assert_eq!(end.unwrap(), us(10_400));
     let waits: Vec<_> = trace.lines().filter(|l| l.contains("wait")).collect();
     assert_eq!(waits.len(), 3, "{trace}");
     for (wait, expected) in waits.iter().zip(["7.0ms", "3.0ms", "0.4ms"]) {
         assert!(wait.ends_with(&format!("wait {expected}")), "{wait}");
     }
-    assert_snapshot!("idle_wait_equals_time_to_next_deadline", trace);
 }
 // ANCHOR_END: idle_wait_equals_time_to_next_deadline
 
@@ -436,9 +436,9 @@ fn three_short_sleeps_end_exactly() {
         }
         ends
     });
+    assert_snapshot!("three_short_sleeps_end_exactly", trace);
     // A virtual clock jumps to each deadline itself, never past it.
     assert_eq!(ends.unwrap(), [us(100), us(200), us(300)]);
-    assert_snapshot!("three_short_sleeps_end_exactly", trace);
 }
 // ANCHOR_END: three_short_sleeps_end_exactly
 
@@ -462,12 +462,12 @@ fn a_timer_due_first_fires_alone() {
         early.await;
         late.await;
     });
+    assert_snapshot!("a_timer_due_first_fires_alone", trace);
     // The clock stops at 0.5ms, where only the first timer is due: the
     // early task's second step comes before 0.9ms, as in asyncio.
     let expected =
         ["early woke at 500µs", "early again at 500µs", "late woke at 900µs"];
     assert_eq!(log.entries(), expected);
-    assert_snapshot!("a_timer_due_first_fires_alone", trace);
 }
 // ANCHOR_END: a_timer_due_first_fires_alone
 
@@ -487,11 +487,11 @@ fn main_returns_between_two_timers() {
         sleep(us(3_500)).await;
         main_log.push(format!("main returns at {:?}", now()));
     });
+    assert_snapshot!("main_returns_between_two_timers", trace);
     // At 3.5ms the clock has not reached the 4ms timer: the task does not
     // step again before shutdown drops it.
     assert_eq!(log.entries(), ["tick at 2ms", "main returns at 3.5ms"]);
     assert!(trace.contains("drop     t2"));
-    assert_snapshot!("main_returns_between_two_timers", trace);
 }
 // ANCHOR_END: main_returns_between_two_timers
 
@@ -555,9 +555,9 @@ fn accept_and_echo_one_client() {
         server.await?;
         io::Result::Ok(reply)
     });
+    assert_snapshot!("accept_and_echo_one_client", trace);
     assert_eq!(replies.unwrap().unwrap(), "ping");
     assert!(trace.contains("t2    accept"));
-    assert_snapshot!("accept_and_echo_one_client", trace);
 }
 // ANCHOR_END: accept_and_echo_one_client
 
@@ -593,12 +593,12 @@ fn several_clients_interleaved() {
         }
         io::Result::Ok(replies)
     });
+    assert_snapshot!("several_clients_interleaved", trace);
     let replies: Vec<_> =
         replies.unwrap().unwrap().into_iter().map(|(reply, _)| reply).collect();
     assert_eq!(replies, ["one1 one2", "two1 two2", "three1 three2"]);
     // The three conversations take turns in the same passes.
     assert!(trace.matches("  ready    ").count() >= 6, "{trace}");
-    assert_snapshot!("several_clients_interleaved", trace);
 }
 // ANCHOR_END: several_clients_interleaved
 
@@ -620,13 +620,13 @@ fn read_would_block_then_wakes() {
         client.await?;
         io::Result::Ok(String::from_utf8(buf[..n].to_vec()).unwrap())
     });
+    assert_snapshot!("read_would_block_then_wakes", trace);
     assert_eq!(message.unwrap().unwrap(), "late");
     let blocked =
         trace.find("t1    blocked  read").expect("the read would block");
     let ready =
         trace.find("loop  ready    t1 read").expect("select saw it ready");
     assert!(blocked < ready);
-    assert_snapshot!("read_would_block_then_wakes", trace);
 }
 // ANCHOR_END: read_would_block_then_wakes
 
@@ -647,12 +647,12 @@ fn peer_closes_mid_stream() {
         let error = stream.read_exact(&mut buf).await.unwrap_err();
         io::Result::Ok((error.kind(), buf))
     });
+    assert_snapshot!("peer_closes_mid_stream", trace);
     let (kind, buf) = received.unwrap().unwrap();
     // EOF: read returns 0, and read_exact reports what it could not fill.
     assert_eq!(kind, io::ErrorKind::UnexpectedEof);
     assert_eq!(&buf[..4], b"half");
     assert!(trace.contains("t1    read     0 bytes"));
-    assert_snapshot!("peer_closes_mid_stream", trace);
 }
 // ANCHOR_END: peer_closes_mid_stream
 
@@ -684,11 +684,11 @@ fn peer_resets() {
         server.await?;
         io::Result::Ok((error.kind(), reply))
     });
+    assert_snapshot!("peer_resets", trace);
     let (kind, reply) = outcome.unwrap().unwrap();
     assert_eq!(kind, io::ErrorKind::ConnectionReset);
     assert_eq!(reply, "again");
     assert!(trace.contains("t1    read     error: ConnectionReset"));
-    assert_snapshot!("peer_resets", trace);
 }
 // ANCHOR_END: peer_resets
 
@@ -714,10 +714,10 @@ fn cross_thread_wake_interrupts_select() {
         .await;
         thread.join().unwrap();
     });
+    assert_snapshot!("cross_thread_wake_interrupts_select", trace);
     let select = trace.find("select   wait forever\n").expect("blocked");
     let pipe = trace.find("ready    wake pipe").expect("the pipe roused it");
     assert!(select < pipe && trace.contains("wake     t1 (from a thread)"));
-    assert_snapshot!("cross_thread_wake_interrupts_select", trace);
 }
 // ANCHOR_END: cross_thread_wake_interrupts_select
 
@@ -748,6 +748,7 @@ fn an_always_ready_socket_cannot_starve_the_others() {
         other.await;
         drop(clients);
     });
+    assert_snapshot!("an_always_ready_socket_cannot_starve_the_others", trace);
     // After its budget of 32 I/O calls in one poll the acceptor yields,
     // and the other task runs before the last eight accepts.
     let expected = [
@@ -761,7 +762,6 @@ fn an_always_ready_socket_cannot_starve_the_others() {
     ];
     assert_eq!(log.entries(), expected);
     assert!(trace.contains("t2    budget   32 I/O calls: yield"));
-    assert_snapshot!("an_always_ready_socket_cannot_starve_the_others", trace);
 }
 // ANCHOR_END: an_always_ready_socket_cannot_starve_the_others
 
@@ -791,9 +791,9 @@ fn a_task_nothing_can_wake_is_reported() {
         })
         .await;
     });
+    assert_snapshot!("a_task_nothing_can_wake_is_reported", trace);
     output.unwrap();
     assert!(trace.contains("loop  stuck    t2: no waker held"), "{trace}");
     assert!(!trace.contains("stuck    t1"), "main's waker is held");
-    assert_snapshot!("a_task_nothing_can_wake_is_reported", trace);
 }
 // ANCHOR_END: a_task_nothing_can_wake_is_reported

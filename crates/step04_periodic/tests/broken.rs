@@ -12,6 +12,7 @@ mod no_drop;
 #[test]
 fn a_leaf_future_with_no_drop_leaves_its_timer_when_cancelled() {
     let out = no_drop::output();
+    assert_snapshot!("no_drop", out);
     let (leaky, right) = out.split_once("The stage's own sleep").unwrap();
     // The leaky sleep's timer outlives its task, and fires for nobody.
     assert!(leaky.contains("Live { tasks: 1, timers: 1, fds: 0 }"), "{leaky}");
@@ -20,6 +21,5 @@ fn a_leaf_future_with_no_drop_leaves_its_timer_when_cancelled() {
     // The stage's own sleep cancels its timer as it is dropped.
     assert!(right.contains("t2    cancel   #2"), "{right}");
     assert!(right.contains("Live { tasks: 1, timers: 0, fds: 0 }"), "{right}");
-    assert_snapshot!("no_drop", out);
 }
 // ANCHOR_END: a_leaf_future_with_no_drop_leaves_its_timer_when_cancelled

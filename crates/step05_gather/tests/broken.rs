@@ -12,9 +12,9 @@ mod poll_all_children;
 #[test]
 fn a_gather_that_polls_every_child_on_every_wake_costs_n_squared() {
     let out = poll_all_children::output();
+    assert_snapshot!("poll_all_children", out);
     // 1000 + 1000 + 999 + ... + 1 polls, against 2 for each child.
     assert!(out.contains("every wake: 501500 polls"), "{out}");
     assert!(out.contains("is for: 2000 polls"), "{out}");
-    assert_snapshot!("poll_all_children", out);
 }
 // ANCHOR_END: a_gather_that_polls_every_child_on_every_wake_costs_n_squared
