@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use mdbook_driver::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use workbook::exercise::strip_markers;
 
 pub mod timeline;
 
@@ -198,7 +199,10 @@ impl Preprocessor for Preprocess {
         let mut failed = None;
         book.for_each_mut(|item| {
             let BookItem::Chapter(chapter) = item else { return };
-            match timelines(&self.dir, &chapter.content) {
+            // The workbook's markers are left out of the included code:
+            // each chapter lists its stage's exercises apart.
+            let content = strip_markers(&chapter.content);
+            match timelines(&self.dir, &content).and_then(|c| exercises(&c)) {
                 Ok(content) => chapter.content = dedent(&content),
                 Err(why) => failed = Some(format!("{}: {why}", chapter.name)),
             }
@@ -241,6 +245,40 @@ pub fn dedent(text: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `text` with each `{{#exercises stepNN_topic}}` replaced by the list of
+/// that stage's exercises, read from the markers in its source.
+pub fn exercises(text: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{#exercises ") {
+        let end = rest[start..].find("}}").ok_or("an unclosed {{#exercises")?;
+        out += &rest[..start];
+        out += &exercises_html(rest[start + 13..start + end].trim())?;
+        rest = &rest[start + end + 2..];
+    }
+    Ok(out + rest)
+}
+
+/// The exercises of the stage crate named `stage`, as the chapter lists
+/// them: each with what to write, where, and its hint folded away.
+fn exercises_html(stage: &str) -> Result<String, String> {
+    let found = workbook::stage::stages().into_iter().find(|s| s.name == stage);
+    let stage = found.ok_or_else(|| format!("no stage crate {stage}"))?;
+    let exercises = stage.exercises()?;
+    if exercises.is_empty() {
+        return Err(format!("{} marks no exercise", stage.name));
+    }
+    let mut out = String::new();
+    for e in exercises {
+        out += &format!(
+            "{}. **`{}`**, in `src/{}`: {}\n   <details><summary>Hint\
+             </summary>\n\n   {}\n\n   </details>\n",
+            e.number, e.name, e.file, e.task, e.hint
+        );
+    }
+    Ok(out)
 }
 
 /// `text` with each `{{#timeline path}}` replaced by its picture.
@@ -292,8 +330,14 @@ pub fn check_directive(dir: &Path, directive: &str) -> Result<(), String> {
     if let Some(path) = directive.strip_prefix("timeline ") {
         return timeline_html(dir, path.trim()).map(drop);
     }
+    if let Some(stage) = directive.strip_prefix("exercises ") {
+        return exercises_html(stage.trim()).map(drop);
+    }
     let Some(target) = directive.strip_prefix("include ") else {
-        return Err("only {{#include}} and {{#timeline}} are used here".into());
+        return Err(
+            "only {{#include}}, {{#timeline}} and {{#exercises}} are used here"
+                .into(),
+        );
     };
     // `path`, `path:anchor`, `path:start:end`, `path:start:` or `path::end`.
     let mut parts = target.trim().splitn(2, ':');

@@ -96,7 +96,8 @@ pub fn size_report() -> String {
 /// What stage `to` adds to stage `from`, as the book shows it: a unified
 /// diff of their `src/` and `Cargo.toml`, with one line of context, each
 /// hunk numbered (`[3]`) for the chapter's notes to name. What would only
-/// repeat the chapter is left out: the `ANCHOR` lines, the crate's `//!`
+/// repeat the chapter is left out: the `ANCHOR` lines, the workbook's
+/// exercise markers, the crate's `//!`
 /// header in `src/lib.rs` (what the stage adds, which the chapter opens
 /// with), the demo (`src/main.rs`), and the body of a new file, which is
 /// named instead.
@@ -119,6 +120,8 @@ pub fn stage_diff(from: &str, to: &str) -> String {
             let copy = work.join(side).join(relative);
             fs::create_dir_all(copy.parent().unwrap()).unwrap();
             let text = fs::read_to_string(&file).unwrap().replace(from, to);
+            // The workbook's markers are not what the chapter teaches.
+            let text = workbook::exercise::strip_markers(&text);
             let lib = relative == Path::new("src/lib.rs");
             let kept = text.lines().filter(|line| {
                 let line = line.trim_start();

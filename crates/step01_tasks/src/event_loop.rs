@@ -91,6 +91,18 @@ impl EventLoop {
     // ANCHOR_END: spawn
 
     // ANCHOR: run_once
+    // Exercise 1.1 `run_once`: One pass of the loop. Count the pass
+    // (`self.trace.tick`) and the handles ready now (`ntodo`), trace `tick`
+    // with that count, then pop exactly that many from the front of
+    // `self.ready` and run each: a `Handle::Step` is a `self.step`. Return
+    // `ntodo`.
+    // Hint: asyncio's `BaseEventLoop._run_once` ends with `ntodo =
+    // len(self._ready)` and a loop of `ntodo` `popleft()`s: what a handle
+    // queues waits for the next pass. Borrow `self.ready` only for each pop, as
+    // a step may push more.
+    // Tests: trace::three_tasks_interleave, trace::yielding_loop_cannot_starve,
+    // alloc::a_pass_allocates_nothing
+    // Read: 01-tasks.md#the-loop
     /// One pass of the loop, asyncio's `_run_once`: runs the handles that
     /// were ready when it began, and returns how many there were.
     fn run_once(&self) -> usize {
@@ -111,6 +123,17 @@ impl EventLoop {
     // ANCHOR_END: run_once
 
     // ANCHOR: step
+    // Exercise 1.2 `step`: Poll the task `key` names, once. Take it out of its
+    // slot if it is still there (else trace `skip` and return), set
+    // `self.trace.running` while it runs, trace `poll`, poll it, trace how it
+    // ended (`pending`, or the word its poll returns), and put it back in its
+    // slot if it is pending, or free the slot if it is done.
+    // Hint: asyncio's `Task.__step` runs the coroutine to its next `await`. The
+    // task is out of the slab while it runs, so that it may spawn;
+    // `Option::take_if` takes it only if its key is `key`.
+    // Tests: trace::single_task, trace::spawn_inside_task,
+    // trace::duplicate_and_spurious_wakes
+    // Read: 01-tasks.md#a-task-and-its-step
     /// Polls a task once: asyncio's `Task.__step`.
     fn step(&self, key: TaskKey) {
         // Taken out of the slab while it runs, so that it may spawn. Gone,

@@ -159,6 +159,15 @@ impl Wake for TaskWaker {
         self.wake_by_ref();
     }
 
+    // Exercise 1.3 `wake`: Schedule the task's next step, once, however often
+    // it is woken before that step runs: on the running loop, set `scheduled`,
+    // trace `wake` (adding " (already scheduled)" if it was set already), and
+    // queue `Handle::Step(self.key)` only if it was not.
+    // Hint: asyncio's `Task.__wakeup` schedules the task's `__step` with
+    // `loop.call_soon`. `AtomicBool::swap` sets the flag and says what it was,
+    // in one step.
+    // Tests: trace::duplicate_and_spurious_wakes, trace::three_tasks_interleave
+    // Read: 01-tasks.md#the-waker
     fn wake_by_ref(self: &Arc<Self>) {
         // Simplification: only a wake on the loop's own thread reaches it,
         // and one from elsewhere is lost without a trace. Stage 3 adds
@@ -191,6 +200,16 @@ pub(crate) trait Join<T> {
 }
 
 impl<F: Future> Join<F::Output> for TaskCell<F> {
+    // Exercise 1.4 `join`: Give the task's output if it has finished (once:
+    // take it); else keep a clone of `waker` in `self.waiter`, to be woken when
+    // the task ends, and return `None`.
+    // Hint: asyncio's `Future.__await__`: a done future gives its result, else
+    // the awaiting task adds a done callback and waits. A task that awaits its
+    // own handle finds `stage` borrowed by its own poll: `try_borrow_mut`, and
+    // say so.
+    // Tests: trace::await_join_handle, trace::panicking_task,
+    // run::a_task_awaiting_its_own_handle_panics_with_a_reason
+    // Read: 01-tasks.md#spawn-joinhandle-and-panics
     fn join(&self, waker: &Waker) -> Option<thread::Result<F::Output>> {
         // Borrowed only if the task is polling itself: it awaits its own
         // handle, and would wait for ever.
@@ -238,6 +257,13 @@ pub fn spawn_named<F: Future + 'static>(
 // ANCHOR_END: spawn
 
 // ANCHOR: yield_now
+// Exercise 1.5 `yield_now`: A future that is Pending once, having woken its own
+// task, and Ready the next time it is polled.
+// Hint: asyncio's `sleep(0)` is a bare `yield`, which `Task.__step` answers
+// with `call_soon(self.__step)`. `std::future::poll_fn` makes a future of a
+// closure, and `cx.waker().wake_by_ref()` wakes the task.
+// Tests: trace::three_tasks_interleave, trace::yielding_loop_cannot_starve
+// Read: 01-tasks.md#yield_now
 /// Lets every other ready task run before this one goes on: asyncio's
 /// `await asyncio.sleep(0)`.
 pub async fn yield_now() {

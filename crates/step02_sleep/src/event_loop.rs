@@ -129,6 +129,20 @@ impl EventLoop {
     // ANCHOR_END: call_at
 
     // ANCHOR: run_once
+    // Exercise 2.4 `run_once`: Stage 1's pass, with time first: the timeout
+    // (zero if anything is ready; else until the next timer, by `Clock::until`
+    // in nanoseconds; else none), the wait (trace `wait`; a virtual clock
+    // jumps, a real one sleeps), every timer due by now onto the ready queue as
+    // a `Handle::Timer`, then the `ntodo` handles, each a `step` or a `fire`.
+    // Return `ntodo`.
+    // Hint: asyncio's `_run_once`: the timeout,
+    // `self._selector.select(timeout)`, the loop that moves due `_scheduled`
+    // handles to `_ready`, then the `ntodo` loop. `thread::sleep` is this
+    // stage's select.
+    // Tests: trace::idle_wait_equals_time_to_next_deadline,
+    // trace::long_sleep_beside_busy_tasks,
+    // trace::a_timer_due_first_fires_alone, timer::a_sleeping_loop_uses_no_cpu
+    // Read: 02-sleep.md#the-pass-and-the-busy-loop-answer
     /// One pass of the loop, asyncio's `_run_once`: runs the handles that
     /// were ready when it began, and returns how many there were.
     fn run_once(&self) -> usize {
@@ -185,6 +199,17 @@ impl EventLoop {
     // ANCHOR_END: run_once
 
     // ANCHOR: step
+    // Exercise 1.2 `step`: Poll the task `key` names, once. Take it out of its
+    // slot if it is still there (else trace `skip` and return), set
+    // `self.trace.running` while it runs, trace `poll`, poll it, trace how it
+    // ended (`pending`, or the word its poll returns), and put it back in its
+    // slot if it is pending, or free the slot if it is done.
+    // Hint: asyncio's `Task.__step` runs the coroutine to its next `await`. The
+    // task is out of the slab while it runs, so that it may spawn;
+    // `Option::take_if` takes it only if its key is `key`.
+    // Tests: trace::single_task, trace::spawn_inside_task,
+    // trace::duplicate_and_spurious_wakes
+    // Read: 01-tasks.md#a-task-and-its-step
     /// Polls a task once: asyncio's `Task.__step`.
     fn step(&self, key: TaskKey) {
         // Taken out of the slab while it runs, so that it may spawn. Gone,

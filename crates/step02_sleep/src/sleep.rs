@@ -81,6 +81,18 @@ struct Sleep {
 impl Future for Sleep {
     type Output = ();
 
+    // Exercise 2.3 `sleep`: The leaf future: on its first poll, set a
+    // `Timer::Wake` with a clone of the task's waker, due `delay` from now,
+    // keep its key, and return Pending. Polled again, ask the loop whether its
+    // timer has fired (`poll_timer`, which also gives the timer the new waker);
+    // once it has, forget the key and return Ready.
+    // Hint: asyncio's `sleep` makes a future and calls `loop.call_later(delay,
+    // futures._set_result_unless_cancelled, future, result)`; here the timer
+    // wakes the task instead of setting a result.
+    // Tests: trace::sleeps_finish_in_deadline_order,
+    // timer::a_sleep_polled_again_wakes_its_new_task,
+    // broken::a_sleep_that_keeps_its_first_waker_wakes_the_wrong_task
+    // Read: 02-sleep.md#sleep-a-leaf-future
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context) -> Poll<()> {
         let polled = EventLoop::with(|event_loop| {
             // Polled again: done if the timer has fired; else, if it was

@@ -26,6 +26,17 @@ impl Clock {
         }
     }
 
+    // Exercise 2.1 `until`: How long a wait for `deadline` must ask for, from a
+    // call that counts time in `unit`s: the time left (none, if the deadline
+    // has passed), rounded up to whole units on a real clock; exact on a
+    // virtual clock, which jumps.
+    // Hint: asyncio's `_run_once` takes `timeout = when - self.time()`, and its
+    // `selectors` round it up, never down (`math.ceil(timeout * 1e3)` for
+    // `poll`). `Duration::as_nanos` and `div_ceil` do it here.
+    // Tests: trace::idle_wait_equals_time_to_next_deadline,
+    // trace::three_short_sleeps_end_exactly,
+    // timer::a_deadline_under_a_microsecond_does_not_spin
+    // Read: 02-sleep.md#a-clock
     /// How long a wait for `deadline` must ask for, from a call that
     /// counts time in `unit`s. Rounded up, never down, on a real clock: a
     /// wait that ended just short of the deadline would find nothing due,
@@ -170,6 +181,16 @@ impl Timers {
         Some(Duration::from_nanos(deadline))
     }
 
+    // Exercise 2.2 `pop_due`: The next timer due by `now`: drop the cancelled
+    // timers' entries from the top of the heap, then, if the top entry is due
+    // by `now`, pop it and return its key.
+    // Hint: asyncio's `_run_once`: `while self._scheduled: handle =
+    // self._scheduled[0]; if handle._when >= end_time: break;
+    // heapq.heappop(self._scheduled)`. The heap keeps deadlines as nanoseconds,
+    // and `drop_cancelled` is written.
+    // Tests: trace::sleeps_finish_in_deadline_order,
+    // trace::equal_deadlines_fire_in_schedule_order, trace::timer_cancelled
+    // Read: 02-sleep.md#timers
     /// The next timer due by `now`, in order of deadline, then number.
     pub fn pop_due(&mut self, now: Duration) -> Option<TimerKey> {
         self.drop_cancelled();

@@ -245,6 +245,17 @@ impl EventLoop {
     // ANCHOR_END: run_once
 
     // ANCHOR: step
+    // Exercise 1.2 `step`: Poll the task `key` names, once. Take it out of its
+    // slot if it is still there (else trace `skip` and return), set
+    // `self.trace.running` while it runs, trace `poll`, poll it, trace how it
+    // ended (`pending`, or the word its poll returns), and put it back in its
+    // slot if it is pending, or free the slot if it is done.
+    // Hint: asyncio's `Task.__step` runs the coroutine to its next `await`. The
+    // task is out of the slab while it runs, so that it may spawn;
+    // `Option::take_if` takes it only if its key is `key`.
+    // Tests: trace::single_task, trace::spawn_inside_task,
+    // trace::duplicate_and_spurious_wakes
+    // Read: 01-tasks.md#a-task-and-its-step
     /// Polls a task once: asyncio's `Task.__step`.
     fn step(&self, key: TaskKey) {
         // Taken out of the slab while it runs, so that it may spawn. Gone,

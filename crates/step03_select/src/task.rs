@@ -167,6 +167,17 @@ impl Wake for TaskWaker {
         self.wake_by_ref();
     }
 
+    // Exercise 3.4 `wake`: Stage 1's wake, from any thread. Set `scheduled`
+    // first. On the loop's own thread (`EventLoop::with` finds a loop that
+    // `owns` this waker's remote), trace and `call_soon` as before; from any
+    // other thread, if this wake is the first, `self.remote.wake(self.key)`.
+    // Hint: asyncio's `call_soon_threadsafe` puts the callback on the ready
+    // queue and writes a byte to the self-pipe, so that a `select` in progress
+    // returns.
+    // Tests: trace::cross_thread_wake_interrupts_select,
+    // run::a_waker_outlives_its_loop_harmlessly,
+    // trace::duplicate_and_spurious_wakes
+    // Read: 03-select.md#wakes-from-other-threads
     fn wake_by_ref(self: &Arc<Self>) {
         let first = !self.scheduled.swap(true, Ordering::AcqRel);
         // On the loop's own thread, a wake is asyncio's `call_soon`.
@@ -205,6 +216,16 @@ pub(crate) trait Join<T> {
 }
 
 impl<F: Future> Join<F::Output> for TaskCell<F> {
+    // Exercise 1.4 `join`: Give the task's output if it has finished (once:
+    // take it); else keep a clone of `waker` in `self.waiter`, to be woken when
+    // the task ends, and return `None`.
+    // Hint: asyncio's `Future.__await__`: a done future gives its result, else
+    // the awaiting task adds a done callback and waits. A task that awaits its
+    // own handle finds `stage` borrowed by its own poll: `try_borrow_mut`, and
+    // say so.
+    // Tests: trace::await_join_handle, trace::panicking_task,
+    // run::a_task_awaiting_its_own_handle_panics_with_a_reason
+    // Read: 01-tasks.md#spawn-joinhandle-and-panics
     fn join(&self, waker: &Waker) -> Option<thread::Result<F::Output>> {
         // Borrowed only if the task is polling itself: it awaits its own
         // handle, and would wait for ever.
@@ -252,6 +273,13 @@ pub fn spawn_named<F: Future + 'static>(
 // ANCHOR_END: spawn
 
 // ANCHOR: yield_now
+// Exercise 1.5 `yield_now`: A future that is Pending once, having woken its own
+// task, and Ready the next time it is polled.
+// Hint: asyncio's `sleep(0)` is a bare `yield`, which `Task.__step` answers
+// with `call_soon(self.__step)`. `std::future::poll_fn` makes a future of a
+// closure, and `cx.waker().wake_by_ref()` wakes the task.
+// Tests: trace::three_tasks_interleave, trace::yielding_loop_cannot_starve
+// Read: 01-tasks.md#yield_now
 /// Lets every other ready task run before this one goes on: asyncio's
 /// `await asyncio.sleep(0)`.
 pub async fn yield_now() {

@@ -245,6 +245,15 @@ impl EventLoop {
     // ANCHOR_END: run_once
 
     // ANCHOR: cancel_all
+    // Exercise 4.4 `cancel_all`: Cancel every task still in the slab, in spawn
+    // order, tracing `cancel` and `drop` for each and dropping its future; then
+    // those their destructors spawned, until the slab stays empty.
+    // Hint: asyncio's `runners._cancel_all_tasks` cancels every task left when
+    // `run`'s main is done. Slots are reused, so sort by id; empty the slab and
+    // its free list first, as a destructor may spawn.
+    // Tests: trace::shutdown_cancels_background_tasks_in_spawn_order,
+    // trace::a_periodic_task_cancelled_mid_sleep
+    // Read: 04-periodic.md#shutdown-cancel-in-spawn-order-on-the-loop
     /// Cancels every task still pending, in spawn order (slots are reused,
     /// so the slab's order is not), and then those that their destructors
     /// spawn into the emptied slab, until none is left. Each drops its
@@ -276,6 +285,17 @@ impl EventLoop {
     // ANCHOR_END: cancel_all
 
     // ANCHOR: step
+    // Exercise 1.2 `step`: Poll the task `key` names, once. Take it out of its
+    // slot if it is still there (else trace `skip` and return), set
+    // `self.trace.running` while it runs, trace `poll`, poll it, trace how it
+    // ended (`pending`, or the word its poll returns), and put it back in its
+    // slot if it is pending, or free the slot if it is done.
+    // Hint: asyncio's `Task.__step` runs the coroutine to its next `await`. The
+    // task is out of the slab while it runs, so that it may spawn;
+    // `Option::take_if` takes it only if its key is `key`.
+    // Tests: trace::single_task, trace::spawn_inside_task,
+    // trace::duplicate_and_spurious_wakes
+    // Read: 01-tasks.md#a-task-and-its-step
     /// Polls a task once: asyncio's `Task.__step`.
     fn step(&self, key: TaskKey) {
         // Taken out of the slab while it runs, so that it may spawn. Gone,

@@ -46,6 +46,17 @@ pub fn interval(period: Duration) -> Interval {
 }
 
 impl Interval {
+    // Exercise 4.1 `tick`: Wait for the next tick (`sleep_until` it), then set
+    // the one after: a period after this one if it came in time (by `ON_TIME`);
+    // else as `self.missed` says (`Burst`: a period after this one all the
+    // same; `Delay`: a period after now; `Skip`: the next deadline of the
+    // original schedule after now). Trace `interval` and return when the tick
+    // was due.
+    // Hint: tokio's `Interval::tick` and its `MissedTickBehavior`; asyncio has
+    // no interval, and a `call_later` after the work drifts by the work's time.
+    // Tests: trace::an_interval_does_not_drift, trace::a_missed_tick_bursts,
+    // trace::a_missed_tick_delays, trace::a_missed_tick_skips
+    // Read: 04-periodic.md#interval-ticks-on-absolute-deadlines
     /// Waits for the next tick; returns the deadline it was due at.
     pub async fn tick(&mut self) -> Duration {
         let due = self.next;
@@ -93,6 +104,16 @@ pub fn call_every(
     periodic
 }
 
+// Exercise 4.2 `arm`: Set the timer for the tick at `at`, keeping its handle in
+// `timer`. When it fires, it runs `callback` and then, unless the callback
+// cancelled the series (which takes the handle out of `timer`), arms the next
+// tick, a period later, with the same callback.
+// Hint: asyncio's way: a callback that calls `loop.call_at` for its own next
+// run. `call_at` here is the same, and the `Rc<Cell<..>>` lets the callback
+// find its series.
+// Tests: trace::a_periodic_callback_keeps_its_schedule_until_cancelled,
+// cancel::a_periodic_callback_can_cancel_its_own_series
+// Read: 04-periodic.md#call_every-asyncios-way
 /// Sets the timer for the tick at `at`, which runs `callback` and sets
 /// the next one, and keeps it in `timer`, for `cancel` to find. The
 /// callback moves from each timer into the next: nothing else holds it.

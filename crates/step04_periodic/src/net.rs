@@ -12,6 +12,17 @@ use crate::selector::{BUDGET, Interest, check_fd};
 use crate::task::yield_now;
 
 // ANCHOR: io_ready
+// Exercise 3.3 `io_ready`: Make the call `op` until it no longer would block.
+// Before each try, spend one unit of the task's budget (if it is spent, trace
+// `budget` with `BUDGET` and yield first); when the call fails with
+// `WouldBlock`, await a `Readiness` for `fd`, then try again.
+// Hint: asyncio's `_sock_recv` tries `sock.recv` again each time `select` finds
+// the socket readable. The budget is tokio's coop budget: a socket that is
+// always ready must not keep the other tasks waiting.
+// Tests: trace::accept_and_echo_one_client,
+// trace::an_always_ready_socket_cannot_starve_the_others,
+// net::a_big_write_waits_for_the_reader_and_arrives_whole
+// Read: 03-select.md#sockets-try-and-wait-if-it-would-block
 /// Runs `op`, the call `what`, until it no longer would block. Each time
 /// it would, the task waits until `select` finds `fd` ready for
 /// `interest`. Readiness is only a hint (another reader may get there
@@ -67,6 +78,18 @@ struct Readiness {
 impl Future for Readiness {
     type Output = io::Result<()>;
 
+    // Exercise 3.2 `readiness`: The leaf future that `select` completes: on its
+    // first poll, register `fd` with the loop (`watch`, traced `blocked` before
+    // and `watch` after) and return Pending; once registered, any poll is
+    // Ready, as the caller tries its call again and learns from it whether the
+    // fd was ready.
+    // Hint: asyncio's `sock_recv` calls `loop.add_reader(fd, callback)` and
+    // awaits a future the callback completes. `watch` refuses an fd select
+    // cannot watch: give that error as the output.
+    // Tests: trace::read_would_block_then_wakes,
+    // net::a_dropped_read_gives_back_its_registration,
+    // fd_setsize::an_fd_select_cannot_watch_is_refused_with_a_clear_error_and_the_loop_goes_on
+    // Read: 03-select.md#sockets-try-and-wait-if-it-would-block
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context) -> Poll<Self::Output> {
         if self.registration.is_some() {
             // Woken: the fd is ready, or it was a spurious wake. Either way

@@ -169,6 +169,20 @@ impl Selector {
     // ANCHOR_END: register
 
     // ANCHOR: select
+    // Exercise 3.1 `select`: Wait in select(2) until a registered fd or the
+    // wake pipe is ready, or `timeout` passes (never, if `None`): build the
+    // read and write fd sets, call select (again if a signal cut it short), and
+    // take out the registrations whose fds are ready, in the order they were
+    // made, and say whether the pipe was.
+    // Hint: asyncio's `selectors.SelectSelector.select` does this in Python.
+    // `libc::FD_SET` and `libc::FD_ISSET` on a `[libc::fd_set; 2]` (`interest
+    // as usize` picks one), each `unsafe` block with a `// SAFETY:` comment.
+    // Ask nothing of the kernel when the timeout is zero and nothing is
+    // registered.
+    // Tests: trace::accept_and_echo_one_client,
+    // trace::read_would_block_then_wakes,
+    // trace::cross_thread_wake_interrupts_select
+    // Read: 03-select.md#the-selector
     /// Waits until a watched fd or the wake pipe's fd `pipe` is ready, or
     /// `timeout` passes (never, if `None`), and takes the ready
     /// registrations. `timeout` is in whole microseconds, the unit of

@@ -31,6 +31,15 @@ struct ChildWaker {
 }
 
 impl Wake for ChildWaker {
+    // Exercise 5.1 `child_wake`: Note that this child was woken, once: unless
+    // it is queued already, mark it `queued`, push its index onto `queue`, and
+    // wake the task the gather runs in, with the lock let go.
+    // Hint: asyncio's `gather` adds a done callback to each child
+    // (`_done_callback`); here each child has a waker of its own, so that a
+    // wake polls only that child.
+    // Tests: gather::ten_thousand_children_each_woken_once_cost_two_polls_each,
+    // gather::a_child_woken_twice_before_its_poll_is_polled_once
+    // Read: 05-gather.md#a-waker-for-each-child
     fn wake(self: Arc<Self>) {
         let mut woken = self.woken.lock().unwrap();
         // A child already in the queue has woken the task already.
@@ -46,6 +55,17 @@ impl Wake for ChildWaker {
 // ANCHOR_END: ChildWaker
 
 // ANCHOR: join
+// Exercise 5.2 `children`: Run the children inside this task until all are
+// done, or `done` makes an error of an output: number the gather in the trace,
+// give each child a `ChildWaker`, and at each poll of the task poll only the
+// children woken since (all of them the first time), tracing `child`; keep each
+// output at its child's index.
+// Hint: asyncio's `gather` and its `_GatheringFuture`; `futures::join_all`
+// polls every child at every wake instead.
+// Tests: trace::results_come_in_argument_order_when_children_finish_in_reverse,
+// trace::an_empty_gather_completes_at_once,
+// trace::try_gather_returns_the_first_error_and_drops_the_rest
+// Read: 05-gather.md#one-poll-of-a-gather
 /// Runs `futures` inside this task until all have finished, or until
 /// `done` makes an error of an output; returns what `done` made of each
 /// output, in argument order. Each child has a waker of its own, so that
@@ -174,6 +194,13 @@ macro_rules! gather {
 // ANCHOR_END: gather_macro
 
 // ANCHOR: timeout
+// Exercise 5.3 `timeout`: Poll `future`, and while it is not done, a
+// `sleep(delay)` beside it: the first to finish ends the wait. If time is up,
+// return `Err(Elapsed)`, and `future` is dropped as this returns.
+// Hint: asyncio's `wait_for` (and `asyncio.timeout`): the future is cancelled
+// when time runs out. `std::pin::pin!` both, and `poll_fn`.
+// Tests: trace::a_timeout_fires, trace::a_timeout_that_does_not_fire
+// Read: 05-gather.md#timeout-asyncios-wait_for
 /// Awaits `future` for at most `delay`: asyncio's `wait_for`. If time is
 /// up first, `future` is dropped, so cancelled, before this returns.
 pub async fn timeout<F: Future>(

@@ -185,6 +185,17 @@ impl Wake for TaskWaker {
         self.wake_by_ref();
     }
 
+    // Exercise 3.4 `wake`: Stage 1's wake, from any thread. Set `scheduled`
+    // first. On the loop's own thread (`EventLoop::with` finds a loop that
+    // `owns` this waker's remote), trace and `call_soon` as before; from any
+    // other thread, if this wake is the first, `self.remote.wake(self.key)`.
+    // Hint: asyncio's `call_soon_threadsafe` puts the callback on the ready
+    // queue and writes a byte to the self-pipe, so that a `select` in progress
+    // returns.
+    // Tests: trace::cross_thread_wake_interrupts_select,
+    // run::a_waker_outlives_its_loop_harmlessly,
+    // trace::duplicate_and_spurious_wakes
+    // Read: 03-select.md#wakes-from-other-threads
     fn wake_by_ref(self: &Arc<Self>) {
         let first = !self.scheduled.swap(true, Ordering::AcqRel);
         // On the loop's own thread, a wake is asyncio's `call_soon`.
@@ -284,6 +295,17 @@ pub enum Cancel<T> {
 }
 
 impl<T: 'static> JoinHandle<T> {
+    // Exercise 4.3 `cancel`: Mark the task cancelled (`self.0.cancel()` gives
+    // its key), trace `cancel` and queue a step for it, all before returning;
+    // then return a future of what the task came to, by `join`, resuming a
+    // panic.
+    // Hint: asyncio's `Task.cancel` asks, and the task's next `__step` throws
+    // `CancelledError` in; here the next step drops the future. smol's
+    // `Task::cancel` has this shape.
+    // Tests: trace::a_task_cancels_another,
+    // trace::cancelling_a_finished_task_gives_its_output,
+    // cancel::cancelling_a_task_whose_output_was_taken_says_so
+    // Read: 04-periodic.md#cancellation-the-drop-at-the-await
     /// Cancels the task, as asyncio's `Task.cancel` and smol's
     /// `Task::cancel` do: its next step, on the loop's next pass, drops its
     /// future where it waits instead of polling it, and what it held
@@ -333,6 +355,13 @@ pub fn spawn_named<F: Future + 'static>(
 // ANCHOR_END: spawn
 
 // ANCHOR: yield_now
+// Exercise 1.5 `yield_now`: A future that is Pending once, having woken its own
+// task, and Ready the next time it is polled.
+// Hint: asyncio's `sleep(0)` is a bare `yield`, which `Task.__step` answers
+// with `call_soon(self.__step)`. `std::future::poll_fn` makes a future of a
+// closure, and `cx.waker().wake_by_ref()` wakes the task.
+// Tests: trace::three_tasks_interleave, trace::yielding_loop_cannot_starve
+// Read: 01-tasks.md#yield_now
 /// Lets every other ready task run before this one goes on: asyncio's
 /// `await asyncio.sleep(0)`.
 pub async fn yield_now() {
