@@ -200,10 +200,10 @@ impl EventLoop {
 
     // ANCHOR: step
     // Exercise 1.2 `step`: Poll the task `key` names, once. Take it out of its
-    // slot if it is still there (else trace `skip` and return), set
-    // `self.trace.running` while it runs, trace `poll`, poll it, trace how it
-    // ended (`pending`, or the word its poll returns), and put it back in its
-    // slot if it is pending, or free the slot if it is done.
+    // slot if it is still there (else trace `skip` with `t{id} (finished)`, and
+    // return), set `self.trace.running` while it runs, trace `poll`, poll it,
+    // trace how it ended (`pending`, or the word its poll returns), and put it
+    // back in its slot if it is pending, or free the slot if it is done.
     // Hint: asyncio's `Task.__step` runs the coroutine to its next `await`. The
     // task is out of the slab while it runs, so that it may spawn;
     // `Option::take_if` takes it only if its key is `key`.

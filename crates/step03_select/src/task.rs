@@ -218,11 +218,13 @@ pub(crate) trait Join<T> {
 impl<F: Future> Join<F::Output> for TaskCell<F> {
     // Exercise 1.4 `join`: Give the task's output if it has finished (once:
     // take it); else keep a clone of `waker` in `self.waiter`, to be woken when
-    // the task ends, and return `None`.
+    // the task ends, and return `None`. A task that awaits its own handle would
+    // wait for ever: panic instead, saying "a task cannot await its own
+    // JoinHandle".
     // Hint: asyncio's `Future.__await__`: a done future gives its result, else
-    // the awaiting task adds a done callback and waits. A task that awaits its
-    // own handle finds `stage` borrowed by its own poll: `try_borrow_mut`, and
-    // say so.
+    // the awaiting task adds a done callback and waits. A task awaiting its own
+    // handle finds `stage` borrowed by the poll that runs it:
+    // `RefCell::try_borrow_mut` tells.
     // Tests: trace::await_join_handle, trace::panicking_task,
     // run::a_task_awaiting_its_own_handle_panics_with_a_reason
     // Read: 01-tasks.md#spawn-joinhandle-and-panics

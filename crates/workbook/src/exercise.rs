@@ -56,7 +56,11 @@ impl Exercise {
     pub fn todo_message(&self) -> String {
         let id =
             format!("exercise {}.{} `{}`", self.stage, self.number, self.name);
-        format!("{id}: {}", self.task.replace('"', "'"))
+        // Written inside `todo!`'s format string: quotes, backslashes and
+        // braces escaped.
+        let task = self.task.replace('\\', "\\\\").replace('"', "\\\"");
+        let task = task.replace('{', "{{").replace('}', "}}");
+        format!("{id}: {task}")
     }
 
     /// The text a test's panic shows when it reached this hole.

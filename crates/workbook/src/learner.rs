@@ -26,11 +26,22 @@ pub struct Workbook {
 /// How long a stage's tests may run, once built: they take seconds.
 const TEST_TIME: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// Where the workbook's crates build: the repository's `target/`, apart
-/// from the project's own build, so a check rebuilds only the learner's
-/// crate.
+/// The workbook's folder in the repository's `target/`, apart from the
+/// project's own build.
 pub fn target_dir() -> PathBuf {
     root().join("target/workbook")
+}
+
+/// Where the crate in `dir` builds: a folder of its own for each place a
+/// crate is in. Every copy of a stage has the same name, and cargo, which
+/// names a crate's build by its name, would take one copy's build for
+/// another's.
+pub fn build_dir(dir: &Path) -> PathBuf {
+    let place = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mut hasher = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(&place, &mut hasher);
+    let hash = std::hash::Hasher::finish(&hasher);
+    target_dir().join(format!("build-{hash:016x}"))
 }
 
 impl Workbook {
@@ -131,8 +142,19 @@ impl Workbook {
                     let ours = read(&own.join("src").join(&file))
                         .unwrap_or_else(|_| base.clone());
                     let (merged, found) = merge::merge(&base, &ours, &theirs);
-                    conflicts
-                        .extend(found.into_iter().map(|c| (file.clone(), c)));
+                    // Each clash, by the function it is in, and whether that
+                    // function is one of this stage's exercises.
+                    for Conflict { base_lines, .. } in found {
+                        let at = base_lines.0 - 1;
+                        let item = fn_name(&base, at).unwrap_or_default();
+                        let own = exercise::parse(&file, &theirs)?;
+                        let exercise = own.into_iter().find(|e| {
+                            e.stage == stage.number
+                                && fn_name(&theirs, e.marker).as_ref()
+                                    == Some(&item)
+                        });
+                        conflicts.push((file.clone(), item, exercise));
+                    }
                     merged
                 }
                 _ => theirs,
@@ -158,16 +180,16 @@ impl Workbook {
             shown(&dest)
         )
         .unwrap();
-        for (file, Conflict { base_lines, ours }) in &conflicts {
+        let mine = self.crate_dir(before.as_ref().unwrap_or(stage));
+        for (file, item, exercise) in &conflicts {
+            let what = match exercise {
+                Some(e) => format!("it is this stage's {e}: a hole again"),
+                None => "this stage changes it too: its version is used".into(),
+            };
+            let kept = shown(&mine.join("src").join(file));
             writeln!(
                 report,
-                "  src/{file}: the stage changed code you had changed too (the \
-                 reference's lines {}-{}); the stage's is used here. Yours, {} \
-                 lines, is still in your stage {}.",
-                base_lines.0,
-                base_lines.1,
-                ours.len(),
-                stage.number - 1
+                "  `{item}` in src/{file}: {what}. Yours is in {kept}."
             )
             .unwrap();
         }
@@ -224,6 +246,36 @@ impl Workbook {
             ));
         }
         Ok(dir)
+    }
+
+    /// A copy of the learner's `stage` in `target/`, with each hole still
+    /// open filled with the stage's own body; returns where.
+    fn shadow(&self, stage: &Stage) -> Result<PathBuf, String> {
+        let dir = self.crate_dir(stage);
+        let shadow = target_dir().join("shadow").join(&stage.name);
+        let _ = fs::remove_dir_all(&shadow);
+        for file in all_files(&dir) {
+            copy(&dir.join(&file), &shadow.join(&file))?;
+        }
+        for file in source_files(&stage.dir().join("src")) {
+            let reference = read(&stage.dir().join("src").join(&file))?;
+            let (_, taken) =
+                exercise::cut(&file, &reference, |e| e.stage == stage.number)?;
+            let path = shadow.join("src").join(&file);
+            let Ok(mine) = read(&path) else { continue };
+            let holes = exercise::parse(&file, &mine)?;
+            let open: Vec<_> = taken
+                .into_iter()
+                .filter(|t| {
+                    holes.iter().any(|e| {
+                        (e.stage, e.number) == t.id
+                            && exercise::is_hole(e, &mine)
+                    })
+                })
+                .collect();
+            write(&path, &exercise::fill(&file, &mine, &open)?)?;
+        }
+        Ok(shadow)
     }
 
     /// Copies `dir` into `.backup/`, under its name and the time; returns
@@ -305,31 +357,40 @@ impl Workbook {
                 let _ = fs::remove_file(dir.join("tests").join(file));
             }
         }
-        // Built first, with no time limit (the first build takes a while),
-        // then run with one: a loop that never ends must not hang `check`.
+        // The learner's own crate is built first, with no time limit (the
+        // first build takes a while): its errors name their lines.
         let env = [("INSTA_UPDATE", "new"), ("CI", "")];
-        let target = target_dir();
+        let target = build_dir(&dir);
         let (built, ok) =
             tests_run::cargo(&dir, &target, &["test", "--no-run"], &env, None);
+        // Then its tests run, with a time limit (a loop that never ends
+        // must not hang `check`), on a copy whose holes still open are
+        // filled with the stage's own bodies: each exercise is tested on
+        // its own, before the others are written.
         let (output, _) = match ok {
-            true => tests_run::cargo(
-                &dir,
-                &target,
-                &["test", "--no-fail-fast"],
-                &env,
-                Some(TEST_TIME),
-            ),
+            true => {
+                let shadow = self.shadow(&stage)?;
+                let run = ["test", "--no-fail-fast"];
+                let output = tests_run::cargo(
+                    &shadow,
+                    &build_dir(&shadow),
+                    &run,
+                    &env,
+                    Some(TEST_TIME),
+                );
+                // The traces that went wrong, where the learner can see them.
+                for file in all_files(&shadow.join("tests")) {
+                    if file.to_string_lossy().ends_with(".snap.new") {
+                        copy(
+                            &shadow.join("tests").join(&file),
+                            &dir.join("tests").join(&file),
+                        )?;
+                    }
+                }
+                output
+            }
             false => (built, false),
         };
-        if output.contains(tests_run::TIMED_OUT) {
-            writeln!(
-                out,
-                "\nYour tests did not finish in {} seconds, and were stopped: \
-                 a loop that never ends, or a task that is never Pending?\n",
-                TEST_TIME.as_secs()
-            )
-            .unwrap();
-        }
         let outcomes = match tests_run::read_test_run(&output) {
             Run::Compile { message, at } => {
                 let place = at.as_ref().and_then(|(file, line)| {
@@ -387,6 +448,14 @@ impl Workbook {
             )
             .unwrap();
         }
+        writeln!(
+            out,
+            "\n(done: its tests pass; failing: its tests fail; filled: \
+             written, but its tests fail too, perhaps from the failing one; \
+             to do: still a todo!. Each is tested with the stage's own code \
+             in the holes you have not filled yet.)"
+        )
+        .unwrap();
         let passed = outcomes.iter().filter(|o| o.passed).count();
         writeln!(out, "\n{passed} of {} tests pass.", outcomes.len()).unwrap();
         let next = mine
@@ -559,19 +628,46 @@ fn why(dir: &Path, failed: &[Outcome]) -> String {
                 }
             }
             _ => {
-                let lines: Vec<&str> = outcome
-                    .output
-                    .lines()
-                    .filter(|l| !l.is_empty())
-                    .take(12)
-                    .collect();
-                for line in lines {
+                for line in last_panic(&outcome.output) {
                     writeln!(out, "  {line}").unwrap();
                 }
+                out.push('\n');
             }
         }
     }
     out
+}
+
+/// The panic that failed a test: the last in its output (a test may
+/// catch others on purpose), without its backtrace.
+fn last_panic(output: &str) -> Vec<&str> {
+    let lines: Vec<&str> = output.lines().collect();
+    let start =
+        lines.iter().rposition(|l| l.contains("panicked at")).unwrap_or(0);
+    let panic = lines[start..].iter().take_while(|l| {
+        !l.starts_with("stack backtrace:") && !l.starts_with("note: ")
+    });
+    panic.filter(|l| !l.is_empty()).take(12).copied().collect()
+}
+
+/// The name of the function at line `at` of `text` (0-based): the first
+/// `fn` from there on within a few lines (a marker or docs come first), or
+/// else the last one before.
+fn fn_name(text: &str, at: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let name = |line: &str| {
+        let rest = line.split_once("fn ")?.1;
+        let end = rest.find(['(', '<']).unwrap_or(rest.len());
+        Some(rest[..end].trim().to_string())
+    };
+    let is_fn = |line: &&&str| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let skip = ["pub", "pub(crate)", "async", "unsafe"];
+        words.iter().find(|w| !skip.contains(w)) == Some(&"fn")
+    };
+    let ahead = lines.iter().skip(at).take(40).find(is_fn);
+    let behind = || lines[..at.min(lines.len())].iter().rev().find(is_fn);
+    ahead.or_else(behind).and_then(|line| name(line))
 }
 
 /// The title of the chapter section `read` points at

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::exercise::{self, Exercise};
-use crate::learner::{Workbook, slug, target_dir};
+use crate::learner::{Workbook, build_dir, slug, target_dir};
 use crate::stage::{Stage, root, source_files};
 use crate::tests_run;
 
@@ -109,22 +109,18 @@ pub fn builds(stage: &Stage) -> (String, bool) {
     let workbook = Workbook::new(scratch.join("all"));
     let started = workbook.start(stage, true, true);
     let dir = workbook.crate_dir(stage);
-    let built = started.is_ok()
-        && tests_run::cargo(
-            &dir,
-            &target_dir(),
-            &["build", "--tests", "--examples"],
-            &[],
-            None,
-        )
-        .1;
+    let build = build_dir(&dir);
+    let args = ["build", "--tests", "--examples"];
+    let built =
+        started.is_ok() && tests_run::cargo(&dir, &build, &args, &[], None).1;
     writeln!(report, "{}: the workbook compiles: {}", stage.name, yes(built))
         .unwrap();
     ok &= built;
-    // Each hole alone.
+    // Each hole alone, in the same copy, so that each build is the last
+    // one's, and a file's change is a change.
     let exercises = stage.exercises().unwrap_or_default();
     for exercise in &exercises {
-        let (fails, line) = one_hole(stage, exercise, &scratch);
+        let (fails, line) = one_hole(stage, exercise, &dir);
         writeln!(report, "{}: {exercise} alone: {line}", stage.name).unwrap();
         ok &= fails;
     }
@@ -132,18 +128,9 @@ pub fn builds(stage: &Stage) -> (String, bool) {
     (report, ok)
 }
 
-/// Cuts only `exercise` from a copy of `stage`, runs its named tests,
-/// and says whether one failed, and which.
-fn one_hole(
-    stage: &Stage,
-    exercise: &Exercise,
-    scratch: &Path,
-) -> (bool, String) {
-    let workbook = Workbook::new(scratch.join(&exercise.name));
-    if let Err(why) = workbook.start(stage, true, true) {
-        return (false, why);
-    }
-    let dir = workbook.crate_dir(stage);
+/// Cuts only `exercise` from the copy of `stage` in `dir`, runs its
+/// named tests, and says whether one failed, and which.
+fn one_hole(stage: &Stage, exercise: &Exercise, dir: &Path) -> (bool, String) {
     // Every other exercise of the stage back, as the stage has it.
     for file in source_files(&stage.dir().join("src")) {
         let text =
@@ -172,8 +159,8 @@ fn one_hole(
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (output, _) = tests_run::cargo(
-        &dir,
-        &target_dir(),
+        dir,
+        &build_dir(dir),
         &args,
         &[("INSTA_UPDATE", "no")],
         Some(LIMIT),
@@ -207,15 +194,19 @@ fn yes(ok: bool) -> &'static str {
 pub fn learner_flow() -> (String, bool) {
     let mut report = String::new();
     let mut ok = true;
-    let mut expect = |what: &str, held: bool| {
+    let mut expect = |what: &str, held: bool, out: &str| {
         writeln!(report, "learner's way: {what}: {}", yes(held)).unwrap();
+        if !held {
+            writeln!(report, "{out}").unwrap();
+        }
         ok &= held;
     };
     let workbook = Workbook::new(target_dir().join("verify-flow"));
     let _ = fs::remove_dir_all(&workbook.dir);
     let [one, two] =
         [1, 2].map(|n| crate::stage::stage(&n.to_string()).unwrap());
-    expect("start 1", workbook.start(&one, false, false).is_ok());
+    let started = workbook.start(&one, false, false);
+    expect("start 1", started.is_ok(), &started.unwrap_or_else(|why| why));
     let check =
         |workbook: &Workbook| workbook.check(false).unwrap_or_else(|why| why);
     let src = workbook.crate_dir(&one).join("src");
@@ -229,36 +220,51 @@ pub fn learner_flow() -> (String, bool) {
         "a fill that does not compile is shown in its exercise",
         out.contains("does not compile in exercise 1.5 `yield_now`")
             && out.contains("error[E0308]"),
+        &out,
     );
-    // Every hole filled as the stage has it.
-    for file in source_files(&one.dir().join("src")) {
-        let reference =
-            fs::read_to_string(one.dir().join("src").join(&file)).unwrap();
-        let (_, taken) =
-            exercise::cut(&file, &reference, |e| e.stage == 1).unwrap();
-        let mine = fs::read_to_string(src.join(&file)).unwrap();
-        fs::write(
-            src.join(&file),
-            exercise::fill(&file, &mine, &taken).unwrap(),
-        )
-        .unwrap();
-    }
+    // One exercise filled as the stage has it, the others still holes:
+    // it is done already. Then every hole.
+    let fill_in = |pick: &dyn Fn(&Exercise) -> bool| {
+        for file in source_files(&one.dir().join("src")) {
+            let path = one.dir().join("src").join(&file);
+            let reference = fs::read_to_string(path).unwrap();
+            let mine = |e: &Exercise| e.stage == 1 && pick(e);
+            let (_, taken) = exercise::cut(&file, &reference, mine).unwrap();
+            let text = fs::read_to_string(src.join(&file)).unwrap();
+            let filled = exercise::fill(&file, &text, &taken).unwrap();
+            fs::write(src.join(&file), filled).unwrap();
+        }
+    };
+    fill_in(&|e| e.name == "run_once" || e.name == "yield_now");
+    let out = check(&workbook);
+    expect(
+        "an exercise filled is done before the others are written",
+        out.contains("2 of 5 exercises done")
+            && out.contains("done     1.1 run_once"),
+        &out,
+    );
+    fill_in(&|_| true);
     let out = check(&workbook);
     expect(
         "every hole filled: every exercise done",
         out.contains("5 of 5 exercises done"),
+        &out,
     );
     // Stage 2, on the learner's own stage 1.
     let started = workbook.start(&two, false, false).unwrap_or_else(|why| why);
+    let again =
+        "`run_once` in src/event_loop.rs: it is this stage's exercise 2.4";
     expect(
-        "start 2 builds on the learner's stage 1",
-        started.contains("on your own stage 1"),
+        "start 2 builds on the learner's stage 1, and says what is a hole again",
+        started.contains("on your own stage 1") && started.contains(again),
+        &started,
     );
     let out = check(&workbook);
     expect(
         "stage 2 compiles, its exercises to do",
         out.contains("0 of 4 exercises done")
             && out.contains("Next: exercise 2.1"),
+        &out,
     );
     let _ = fs::remove_dir_all(&workbook.dir);
     (report, ok)
