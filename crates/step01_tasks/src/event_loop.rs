@@ -93,9 +93,9 @@ impl EventLoop {
     // ANCHOR: run_once
     // Exercise 1.1 `run_once`: One pass of the loop. Count the pass
     // (`self.trace.tick`) and the handles ready now (`ntodo`), trace `tick`
-    // with that count, then pop exactly that many from the front of
-    // `self.ready` and run each: a `Handle::Step` is a `self.step`. Return
-    // `ntodo`.
+    // with that count (`{ntodo} ready`), then pop exactly that many from the
+    // front of `self.ready` and run each: a `Handle::Step` is a `self.step`.
+    // Return `ntodo`.
     // Hint: asyncio's `BaseEventLoop._run_once` ends with `ntodo =
     // len(self._ready)` and a loop of `ntodo` `popleft()`s: what a handle
     // queues waits for the next pass. Borrow `self.ready` only for each pop, as

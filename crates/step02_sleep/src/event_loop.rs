@@ -131,10 +131,10 @@ impl EventLoop {
     // ANCHOR: run_once
     // Exercise 2.4 `run_once`: Stage 1's pass, with time first: the timeout
     // (zero if anything is ready; else until the next timer, by `Clock::until`
-    // in nanoseconds; else none), the wait (trace `wait`; a virtual clock
-    // jumps, a real one sleeps), every timer due by now onto the ready queue as
-    // a `Handle::Timer`, then the `ntodo` handles, each a `step` or a `fire`.
-    // Return `ntodo`.
+    // in nanoseconds; else none), the wait (trace `wait` with the timeout, as
+    // `Millis`; a virtual clock jumps, a real one sleeps), every timer due by
+    // now onto the ready queue as a `Handle::Timer`, then the `ntodo` handles,
+    // each a `step` or a `fire`. Return `ntodo`.
     // Hint: asyncio's `_run_once`: the timeout,
     // `self._selector.select(timeout)`, the loop that moves due `_scheduled`
     // handles to `_ready`, then the `ntodo` loop. `thread::sleep` is this

@@ -189,7 +189,8 @@ impl Timers {
     // heapq.heappop(self._scheduled)`. The heap keeps deadlines as nanoseconds,
     // and `drop_cancelled` is written.
     // Tests: trace::sleeps_finish_in_deadline_order,
-    // trace::equal_deadlines_fire_in_schedule_order, trace::timer_cancelled
+    // trace::equal_deadlines_fire_in_schedule_order, trace::timer_cancelled,
+    // trace::a_cancelled_timer_among_due_ones_never_joins_the_queue
     // Read: 02-sleep.md#timers
     /// The next timer due by `now`, in order of deadline, then number.
     pub fn pop_due(&mut self, now: Duration) -> Option<TimerKey> {

@@ -346,6 +346,30 @@ fn timer_cancelled() {
 }
 // ANCHOR_END: timer_cancelled
 
+// A cancelled timer whose entry sits under a due one in the heap: each
+// `pop_due` drops such entries first, so it never joins the ready queue
+// and the pass counts only the timers that will run.
+#[test]
+fn a_cancelled_timer_among_due_ones_never_joins_the_queue() {
+    let log = Log::default();
+    let main_log = log.clone();
+    let (_, trace) = traced(async move {
+        let mut handles = Vec::new();
+        for name in ["a", "b", "c"] {
+            let log = main_log.clone();
+            handles.push(call_later(ms(10), move || log.push(name)));
+        }
+        handles[1].cancel();
+        sleep(ms(20)).await;
+    });
+    assert_snapshot!(
+        "a_cancelled_timer_among_due_ones_never_joins_the_queue",
+        trace
+    );
+    assert_eq!(log.entries(), ["a", "c"]);
+    assert!(trace.contains("10.0ms  loop  tick     2 ready"), "{trace}");
+}
+
 // ANCHOR: sleep_zero_is_a_yield
 #[test]
 fn sleep_zero_is_a_yield() {

@@ -53,7 +53,7 @@ pub fn say(event: &Event) -> String {
         "wake" if who == "loop" => format!("the loop woke {detail}"),
         "wake" => format!("{who} woke {detail}"),
         "spawn" => format!("{who} spawned {detail}"),
-        "tick" => format!("pass {} began, {detail}", event.tick),
+        "tick" => format!("the loop counted {detail}"),
         "timer" => format!("{who} set timer {detail}"),
         "fire" => format!("timer {detail} fired"),
         "cancel" => format!("{who} cancelled {detail}"),
@@ -136,6 +136,17 @@ fn differ(
             "in pass {pass}, {}, where the expected trace has already begun pass {}",
             say(a),
             e.tick
+        );
+    }
+    // The same event with other details: the two lines say it best.
+    if a.who == e.who && a.what == e.what {
+        let line = |x: &Event| {
+            format!("{} {} {}", x.who, x.what, x.detail).trim_end().to_string()
+        };
+        return format!(
+            "in pass {pass}, yours has `{}` where the expected trace has `{}`",
+            line(a),
+            line(e)
         );
     }
     format!(

@@ -458,6 +458,16 @@ impl Workbook {
         .unwrap();
         let passed = outcomes.iter().filter(|o| o.passed).count();
         writeln!(out, "\n{passed} of {} tests pass.", outcomes.len()).unwrap();
+        // Every failing test by name, so that none is hidden behind the
+        // exercise that is shown next.
+        let failing: Vec<&str> = outcomes
+            .iter()
+            .filter(|o| !o.passed)
+            .map(|o| o.name.as_str())
+            .collect();
+        if !failing.is_empty() {
+            out += &wrap(&format!("Failing: {}.", failing.join(", ")), "");
+        }
         let next = mine
             .iter()
             .zip(&statuses)
@@ -486,14 +496,17 @@ impl Workbook {
         let at = format!("{}/src/{}:{}", shown(&dir), e.file, e.body.0 + 2);
         writeln!(out, "\nNext: {e}, at {at}").unwrap();
         out += &wrap(&e.task, "  ");
-        writeln!(
-            out,
-            "  Read: chapter {}, \"{}\" (book/html/{})\n",
-            e.stage,
-            section_title(&e.read),
-            e.read.replace(".md", ".html")
-        )
-        .unwrap();
+        out += &wrap(
+            &format!(
+                "Read: chapter {}, \"{}\" (book/html/{}); the section ends \
+                 with this exercise's answer.",
+                e.stage,
+                section_title(&e.read),
+                e.read.replace(".md", ".html")
+            ),
+            "  ",
+        );
+        out.push('\n');
         match s {
             Status::Hole => {}
             Status::Waiting(other) => writeln!(
