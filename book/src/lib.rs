@@ -13,6 +13,8 @@ use mdbook_driver::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use workbook::exercise::strip_markers;
 
+pub mod cycle;
+pub mod stepper;
 pub mod timeline;
 
 /// The book's root: the folder with `book.toml`.
@@ -197,12 +199,27 @@ impl Preprocessor for Preprocess {
         mut book: Book,
     ) -> mdbook_preprocessor::errors::Result<Book> {
         let mut failed = None;
+        // Each timeline's id, once in the whole book: print.html holds
+        // every chapter.
+        let mut ids = std::collections::BTreeSet::new();
         book.for_each_mut(|item| {
             let BookItem::Chapter(chapter) = item else { return };
             // The workbook's markers are left out of the included code:
             // each chapter lists its stage's exercises apart.
             let content = strip_markers(&chapter.content);
-            match timelines(&self.dir, &content).and_then(|c| exercises(&c)) {
+            for path in timeline_paths(&content) {
+                if !ids.insert(timeline_id(path)) {
+                    failed = Some(format!(
+                        "{}: the timeline {} is drawn twice in the book",
+                        chapter.name,
+                        timeline_id(path)
+                    ));
+                }
+            }
+            let done = timelines(&self.dir, &content)
+                .and_then(|c| cycles(&self.dir, &c))
+                .and_then(|c| exercises(&c));
+            match done {
                 Ok(content) => chapter.content = dedent(&content),
                 Err(why) => failed = Some(format!("{}: {why}", chapter.name)),
             }
@@ -281,6 +298,12 @@ fn exercises_html(stage: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// The path of each `{{#timeline path}}` in `text`.
+pub fn timeline_paths(text: &str) -> Vec<&str> {
+    let paths = text.split("{{#timeline ").skip(1);
+    paths.filter_map(|rest| Some(rest.split_once("}}")?.0.trim())).collect()
+}
+
 /// `text` with each `{{#timeline path}}` replaced by its picture.
 pub fn timelines(dir: &Path, text: &str) -> Result<String, String> {
     let mut out = String::new();
@@ -311,18 +334,127 @@ const LEGEND: &str = "<p class=\"timeline-legend\"><small>\
     <span style=\"color:#d95f0e\">Arrows</span>: wakes. \
     Dots: the loop's own events. Hover for details.</small></p>";
 
+/// The id of the timeline of the snapshot at `path`, for links to it:
+/// its stage and its name, `s2-demo` for step02's `trace__demo.snap`.
+pub fn timeline_id(path: &str) -> String {
+    let stage = path
+        .split('/')
+        .find_map(|part| part.strip_prefix("step"))
+        .and_then(|rest| rest.get(..2))
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    let stem =
+        Path::new(path).file_stem().unwrap_or_default().to_string_lossy();
+    let name = stem.trim_start_matches("trace__").replace('_', "-");
+    format!("s{stage}-{name}")
+}
+
 /// The picture of the trace in the snapshot at `path`, in a box that
-/// scrolls sideways when the trace is long.
+/// scrolls sideways when the trace is long, and under it the stepper that
+/// replays it (see [`stepper`]), in one figure. A link to
+/// `#{id}-step-N` opens it at event N.
 fn timeline_html(dir: &Path, path: &str) -> Result<String, String> {
     let text = fs::read_to_string(dir.join(path))
         .map_err(|e| format!("cannot read {path}: {e}"))?;
     let events = timeline::parse(&text).map_err(|e| format!("{path}: {e}"))?;
-    let name =
-        Path::new(path).file_stem().unwrap_or_default().to_string_lossy();
-    let name = name.trim_start_matches("trace__").replace('_', " ");
-    let svg = timeline::render(&events, &format!("Timeline of {name}"));
-    let style = "overflow-x: auto";
-    Ok(format!("<div class=\"timeline\" style=\"{style}\">{svg}</div>\n"))
+    let states =
+        stepper::states(&events).map_err(|e| format!("{path}: {e}"))?;
+    let id = timeline_id(path);
+    let name = id.split_once('-').map_or("", |(_, name)| name);
+    let svg = timeline::render(
+        &events,
+        &format!("Timeline of {}", name.replace('-', " ")),
+    );
+    let xs = timeline::places(&events);
+    let stepper = stepper::html(&id, &events, &states, &xs);
+    // One line: an HTML block in Markdown ends at a blank line.
+    Ok(format!(
+        "<figure class=\"stepper-figure\" id=\"{id}\" tabindex=\"-1\">\
+         <div class=\"timeline\">{svg}</div>{stepper}</figure>\n"
+    ))
+}
+
+/// For every timeline in the chapters in `dir`, what its stepper shows
+/// after each event, one line each: `01-tasks.html#s1-demo@12 line=...`
+/// (see [`stepper::shown`]). The browser check compares the page with
+/// these.
+pub fn stepper_expectations(dir: &Path) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for chapter in files(dir, "md") {
+        let text = fs::read_to_string(&chapter).map_err(|e| e.to_string())?;
+        let page = chapter.file_stem().unwrap_or_default().to_string_lossy();
+        for path in timeline_paths(&text) {
+            let snapshot = fs::read_to_string(dir.join(path))
+                .map_err(|e| format!("cannot read {path}: {e}"))?;
+            let events = timeline::parse(&snapshot)?;
+            let states = stepper::states(&events)?;
+            let id = timeline_id(path);
+            for at in 0..events.len() {
+                let shown = stepper::shown(&events, &states, at);
+                out.push(format!("{page}.html#{id}@{} {shown}", at + 1));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `text` with each `{{#cycle path task}}` replaced by the picture of
+/// that task's way round the loop in the trace at `path` (see [`cycle`]).
+pub fn cycles(dir: &Path, text: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{#cycle ") {
+        let end = rest[start..].find("}}").ok_or("an unclosed {{#cycle")?;
+        out += &rest[..start];
+        out += &cycle_html(dir, rest[start + 9..start + end].trim())?;
+        rest = &rest[start + end + 2..];
+    }
+    Ok(out + rest)
+}
+
+/// The cycle picture for a directive's `path task`.
+fn cycle_html(dir: &Path, args: &str) -> Result<String, String> {
+    let (path, task) =
+        args.rsplit_once(' ').ok_or("{{#cycle}} takes a path and a task")?;
+    let text = fs::read_to_string(dir.join(path))
+        .map_err(|e| format!("cannot read {path}: {e}"))?;
+    let events = timeline::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+    let title = format!("The cycle of {task}: queued, polled, Pending, woken");
+    let svg = cycle::render(&events, task.trim(), &title)
+        .map_err(|e| format!("{path}: {e}"))?;
+    Ok(format!("<div class=\"cycle\">{svg}</div>\n"))
+}
+
+/// The words of a chapter's main path: its prose, outside code blocks,
+/// outside the "Deeper" asides (`<details>` ... `</details>`), and without
+/// directives or HTML. A stage chapter's main path is meant to be read in
+/// one sitting.
+pub fn main_path_words(text: &str) -> usize {
+    let (mut words, mut code, mut aside) = (0, false, 0usize);
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("```") {
+            code = !code;
+            continue;
+        }
+        if code {
+            continue;
+        }
+        aside += trimmed.matches("<details").count();
+        let closed = trimmed.matches("</details>").count();
+        if aside > 0 || closed > 0 {
+            aside = aside.saturating_sub(closed);
+            continue;
+        }
+        if trimmed.starts_with("{{#") || trimmed.starts_with('<') {
+            continue;
+        }
+        words += trimmed
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .count();
+    }
+    words
 }
 
 /// Checks one directive, as found in a chapter in `dir`.
@@ -330,12 +462,16 @@ pub fn check_directive(dir: &Path, directive: &str) -> Result<(), String> {
     if let Some(path) = directive.strip_prefix("timeline ") {
         return timeline_html(dir, path.trim()).map(drop);
     }
+    if let Some(args) = directive.strip_prefix("cycle ") {
+        return cycle_html(dir, args.trim()).map(drop);
+    }
     if let Some(stage) = directive.strip_prefix("exercises ") {
         return exercises_html(stage.trim()).map(drop);
     }
     let Some(target) = directive.strip_prefix("include ") else {
         return Err(
-            "only {{#include}}, {{#timeline}} and {{#exercises}} are used here"
+            "only {{#include}}, {{#timeline}}, {{#cycle}} and {{#exercises}} \
+             are used here"
                 .into(),
         );
     };

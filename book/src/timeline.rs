@@ -70,7 +70,7 @@ const LANE: u32 = 22;
 const TOP: u32 = 34;
 const SLOT: u32 = 22;
 const DOT: u32 = 10;
-const GAP: u32 = 28;
+const GAP: u32 = 40;
 const PASS: u32 = 8;
 
 /// A poll: its task's lane, where it starts, what the task did in it,
@@ -106,6 +106,8 @@ struct Layout {
     wakes: Vec<Wake>,
     /// The lane, the place and the text of each of the loop's events.
     dots: Vec<(usize, u32, String)>,
+    /// Where each event is, from left to right, for the stepper's cursor.
+    xs: Vec<u32>,
     width: u32,
 }
 
@@ -146,13 +148,26 @@ impl Layout {
             match event.what {
                 "tick" => {}
                 // `select wait 10.0ms on ...` from stage 3, `wait 10.0ms`
-                // in stage 2: a gap, wider the longer the wait may last.
+                // in stage 2: a gap as wide as the time the clock moved
+                // while the loop waited, which may be less than it could
+                // have waited, at one scale in every picture.
                 "select" | "wait" => {
                     let words = event.detail.split_whitespace();
                     let wait = words.into_iter().find(|w| *w != "wait");
                     let wait = wait.unwrap_or_default().to_string();
-                    let width = gap_width(&wait);
-                    layout.gaps.push((x, width, wait));
+                    let next = events.get(line + 1).and_then(|e| e.time);
+                    let waited =
+                        ms(next).map(|end| end - ms(event.time).unwrap_or(end));
+                    let width = gap_width(waited);
+                    let label = match waited {
+                        Some(waited) => format!("{waited:.1}ms"),
+                        None => "...".into(),
+                    };
+                    layout.gaps.push((
+                        x,
+                        width,
+                        format!("{label}\u{1f}{wait}"),
+                    ));
                     x += width;
                 }
                 "poll" => {
@@ -202,6 +217,7 @@ impl Layout {
                 }
                 _ => {}
             }
+            layout.xs.push(x);
             // What a task does in its poll goes in its box's tooltip.
             if let Some((.., did)) = open.get_mut(&who)
                 && who > 0
@@ -263,17 +279,22 @@ pub fn render(events: &[Event], title: &str) -> String {
             );
         }
     }
-    // Waits in select: gaps across every lane.
-    for (gx, width, wait) in &layout.gaps {
+    // Waits: gaps across every lane, labelled with the time waited.
+    for (gx, width, text) in &layout.gaps {
+        let (waited, most) = text.split_once('\u{1f}').unwrap_or((text, ""));
         let _ = write!(
             svg,
-            r##"<rect x="{}" y="{TOP}" width="{}" height="{}" fill="#e0e0e0" opacity="0.7"><title>select: wait {wait}</title></rect><text x="{}" y="{}" fill="#555" font-size="9">{}</text>"##,
+            r##"<rect x="{}" y="{TOP}" width="{}" height="{}" fill="#e0e0e0" opacity="0.7"><title>waited {waited}, of up to {most}</title></rect><text x="{}" y="{}" fill="#555" font-size="9">{}</text>"##,
             gx + 2,
             width - 4,
             LANE * lanes.len() as u32,
             gx + 4,
             TOP + 10,
-            escape(&clip(wait, 8))
+            // A 9px monospace character is about 5.4px wide.
+            escape(&clip(
+                waited,
+                (*width as usize).saturating_sub(4) * 10 / 54
+            ))
         );
     }
     // Polls: a box each, coloured by how the poll ended.
@@ -320,19 +341,38 @@ pub fn render(events: &[Event], title: &str) -> String {
             escape(&wake.task)
         );
     }
+    // The stepper's cursor, where the page's script puts it.
+    let _ = write!(
+        svg,
+        r##"<line class="cursor" x1="0" y1="{}" x2="0" y2="{height}" stroke="#d62728" stroke-width="2" visibility="hidden"/>"##,
+        TOP - 4
+    );
     svg.push_str("</svg>");
     svg
 }
 
-/// How wide to draw a wait of `wait` (`10.0ms`, or `forever`): wider the
-/// longer it may last, up to a point, so that long waits look long.
-fn gap_width(wait: &str) -> u32 {
-    let ms = wait.strip_suffix("ms").and_then(|ms| ms.parse::<f64>().ok());
-    GAP + (ms.unwrap_or(100.0).min(300.0) * 0.3) as u32
+/// Where each of `events` is drawn, from left to right: the stepper's
+/// cursor goes there.
+pub fn places(events: &[Event]) -> Vec<u32> {
+    Layout::new(events).xs
+}
+
+/// How wide to draw a wait that lasted `waited` milliseconds (`None`: the
+/// trace ends in it): a millisecond a pixel, and room for its label. The
+/// same in every picture, so that two pictures of the same scale can be
+/// laid side by side.
+fn gap_width(waited: Option<f64>) -> u32 {
+    let ms = waited.unwrap_or(100.0).clamp(0.0, 2000.0);
+    GAP + ms.round() as u32
+}
+
+/// `12.5ms` as 12.5.
+fn ms(time: Option<&str>) -> Option<f64> {
+    time?.strip_suffix("ms")?.parse().ok()
 }
 
 /// `text` cut to `width` characters, with an ellipsis if it was longer.
-fn clip(text: &str, width: usize) -> String {
+pub(crate) fn clip(text: &str, width: usize) -> String {
     match text.char_indices().nth(width) {
         Some((end, _)) => format!("{}…", &text[..end]),
         None => text.to_string(),
@@ -340,7 +380,7 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 /// `text` made safe inside SVG text and attributes.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -411,8 +451,30 @@ result: 10
         let svg = render(&parse(TRACE).unwrap(), "a nap");
         assert_eq!(svg.matches(r#"class="poll""#).count(), 4);
         assert_eq!(svg.matches(r#"class="wake""#).count(), 2);
-        assert!(svg.contains("select: wait 10.0ms"));
+        // The clock moved 10ms while the loop waited: so labelled, and
+        // drawn a pixel a millisecond, beside the label's room.
+        assert!(svg.contains("<title>waited 10.0ms, of up to 10.0ms</title>"));
+        assert!(svg.contains(&format!(r#"width="{}""#, GAP + 10 - 4)));
         assert!(svg.contains(">t2 nap<"), "lanes are named from spawn");
         insta::assert_snapshot!("small_trace", svg.replace('>', ">\n"));
+    }
+
+    #[test]
+    fn a_wait_is_labelled_with_the_time_the_clock_moved() {
+        // select could have waited 1ms, but a socket was ready at once.
+        let trace = "tick      time  who   event    detail\n\
+           1     0.0ms  loop  select   wait 1.0ms on t2 read\n\
+           1     0.0ms  loop  ready    t2 read\n";
+        let svg = render(&parse(trace).unwrap(), "no wait");
+        assert!(svg.contains("<title>waited 0.0ms, of up to 1.0ms</title>"));
+        assert!(svg.contains(">0.0ms<"), "{svg}");
+    }
+
+    #[test]
+    fn the_stepper_has_a_place_for_every_event() {
+        let events = parse(TRACE).unwrap();
+        let xs = places(&events);
+        assert_eq!(xs.len(), events.len());
+        assert!(xs.windows(2).all(|w| w[0] <= w[1]), "left to right");
     }
 }
