@@ -202,6 +202,10 @@
     if (!stepper) return;
     stepper.show(parseInt(found[2], 10));
     var figure = document.getElementById(found[1]);
+    // A timeline in a closed "Deeper" aside: opened, to be seen.
+    for (var d = figure.closest("details"); d; d = d.parentElement.closest("details")) {
+      d.open = true;
+    }
     figure.scrollIntoView();
     figure.focus({ preventScroll: true });
   }

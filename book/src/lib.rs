@@ -425,6 +425,91 @@ fn cycle_html(dir: &Path, args: &str) -> Result<String, String> {
     Ok(format!("<div class=\"cycle\">{svg}</div>\n"))
 }
 
+/// The id mdBook gives a heading: its text without markup, lower case,
+/// spaces as `-`, and only letters, digits, `-` and `_` kept.
+pub fn heading_id(heading: &str) -> String {
+    let text = heading.trim_start_matches('#').trim();
+    text.chars()
+        .filter_map(|c| match c {
+            c if c.is_alphanumeric() || c == '_' || c == '-' => {
+                Some(c.to_ascii_lowercase())
+            }
+            c if c.is_whitespace() => Some('-'),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Checks every link to a place in a chapter, in the chapters in `dir`
+/// (`[x](02-sleep.md#timers)`, `[x](#s1-demo-step-7)`) and in the
+/// workbook's `Read:` lines in `sources`: the heading, or the timeline and
+/// its event, must be there. One message per link that is not.
+pub fn check_links(dir: &Path, sources: &[PathBuf]) -> Vec<String> {
+    // What each chapter can be linked to: its headings' ids, and its
+    // timelines with their counts of events.
+    let mut targets = std::collections::BTreeMap::new();
+    for chapter in files(dir, "md") {
+        let text = fs::read_to_string(&chapter).unwrap_or_default();
+        let name = chapter.file_name().unwrap_or_default();
+        let mut ids: Vec<(String, usize)> = Vec::new();
+        let mut code = false;
+        for line in text.lines() {
+            code ^= line.trim_start().starts_with("```");
+            if !code && line.starts_with('#') {
+                ids.push((heading_id(line), usize::MAX));
+            }
+        }
+        for path in timeline_paths(&text) {
+            let events = fs::read_to_string(dir.join(path))
+                .ok()
+                .and_then(|t| timeline::parse(&t).ok().map(|e| e.len()));
+            ids.push((timeline_id(path), events.unwrap_or(0)));
+        }
+        targets.insert(name.to_string_lossy().to_string(), ids);
+    }
+    let found = |page: &str, anchor: &str| {
+        let Some(ids) = targets.get(page) else { return false };
+        // `#s1-demo-step-7`: a timeline, and one of its events.
+        if let Some((id, step)) = anchor.rsplit_once("-step-")
+            && let Ok(step) = step.parse::<usize>()
+        {
+            return ids.iter().any(|(i, n)| i == id && step <= *n);
+        }
+        ids.iter().any(|(id, _)| id == anchor)
+    };
+    let mut problems = Vec::new();
+    let mut check = |from: &str, page: &str, anchor: &str| {
+        if !found(page, anchor) {
+            problems.push(format!("{from}: no #{anchor} in {page}"));
+        }
+    };
+    for (page, _) in targets.clone() {
+        let text = fs::read_to_string(dir.join(&page)).unwrap_or_default();
+        for link in text.split("](").skip(1) {
+            let target = link.split(')').next().unwrap_or("");
+            let Some((file, anchor)) = target.split_once('#') else {
+                continue;
+            };
+            let file = if file.is_empty() { page.as_str() } else { file };
+            if file.ends_with(".md") {
+                check(&page, file, anchor);
+            }
+        }
+    }
+    for source in sources {
+        let text = fs::read_to_string(source).unwrap_or_default();
+        for line in text.lines() {
+            let Some(read) = line.trim().strip_prefix("// Read: ") else {
+                continue;
+            };
+            if let Some((file, anchor)) = read.trim().split_once('#') {
+                check(&source.display().to_string(), file, anchor);
+            }
+        }
+    }
+    problems
+}
+
 /// The words of a chapter's main path: its prose, outside code blocks,
 /// outside the "Deeper" asides (`<details>` ... `</details>`), and without
 /// directives or HTML. A stage chapter's main path is meant to be read in

@@ -141,3 +141,68 @@ fn the_book_builds_with_every_include_expanded_and_search() {
         "the search index was written"
     );
 }
+
+/// A stage chapter's main path is read in one sitting: at most 2,000
+/// words outside code, directives and the "Deeper" asides.
+#[test]
+fn each_stage_chapter_reads_in_one_sitting() {
+    let mut long = Vec::new();
+    for chapter in book::files(&book::chapters_dir(), "md") {
+        let name = chapter.file_name().unwrap().to_string_lossy().to_string();
+        // Stage chapters: 01-tasks.md to 05-gather.md.
+        let stage = name.get(..2).and_then(|n| n.parse::<u32>().ok());
+        if !matches!(stage, Some(1..=5)) {
+            continue;
+        }
+        let words =
+            book::main_path_words(&fs::read_to_string(&chapter).unwrap());
+        if words > 2000 {
+            long.push(format!("{name}: {words} words"));
+        }
+    }
+    assert!(long.is_empty(), "over 2,000 words on the main path: {long:?}");
+}
+
+#[test]
+fn the_main_path_leaves_out_code_and_asides() {
+    let text = "# Title\n\nOne two three.\n\n```rust\nlet x = 1;\n```\n\n\
+        <details class=\"deeper\"><summary>Deeper: more</summary>\n\nFour five six.\n\n\
+        </details>\n\n{{#include x.rs:y}}\n\nSeven.\n";
+    assert_eq!(book::main_path_words(text), 5);
+}
+
+/// Every link to a place in a chapter finds it: a heading, or a timeline
+/// and one of its events; and so does every exercise's `Read:` line.
+#[test]
+fn every_link_into_a_chapter_finds_its_place() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates");
+    let sources = files(&crates, "rs");
+    let problems = book::check_links(&chapters_dir(), &sources);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn a_link_to_a_missing_place_is_found() {
+    let dir =
+        std::env::temp_dir().join(format!("links-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("01-a.md"),
+        "# A\n\n## The loop\n\n[x](02-b.md#nowhere) [y](#the-loop)\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("02-b.md"),
+        "# B\n\n[z](01-a.md#the-loop) [w](#s1-demo-step-3)\n",
+    )
+    .unwrap();
+    let problems = book::check_links(&dir, &[]);
+    fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        problems,
+        [
+            "01-a.md: no #nowhere in 02-b.md",
+            "02-b.md: no #s1-demo-step-3 in 02-b.md"
+        ]
+    );
+}

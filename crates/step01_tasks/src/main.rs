@@ -18,6 +18,13 @@ async fn count(n: u32) -> u32 {
 
 // ANCHOR: main
 fn main() {
+    // What the demo runs, on stderr: the trace on stdout stays the
+    // trace, as the tests hold it.
+    eprintln!(
+        "stage 1 demo: two counting tasks and a task that awaits a child of \
+         its own take turns on one loop. Its trace follows, one event a \
+         line, a blank line between passes."
+    );
     // Written with `writeln!`, not `println!`, so that a reader who pipes
     // the demo into `head` gets no panic when `head` closes the pipe.
     let say = |line: &str| drop(writeln!(stdout(), "{line}"));

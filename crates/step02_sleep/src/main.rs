@@ -18,6 +18,13 @@ async fn nap(ms: u64) -> u64 {
 
 // ANCHOR: main
 fn main() {
+    // What the demo runs, on stderr: the trace on stdout stays the
+    // trace, as the tests hold it.
+    eprintln!(
+        "stage 2 demo: tasks sleep 100 ms, 50 + 100 ms and 1 s; main \
+         returns after about 150 ms, and the 1 s sleeper is dropped. Its \
+         trace follows."
+    );
     let runtime = match std::env::args().any(|arg| arg == "--virtual-time") {
         true => Runtime::virtual_time(),
         false => Runtime::default(),

@@ -44,6 +44,12 @@ async fn client(addr: SocketAddr, message: &'static str) -> io::Result<String> {
 
 // ANCHOR: main
 fn main() -> io::Result<()> {
+    // What the demo runs, on stderr: the trace on stdout stays the
+    // trace, as the tests hold it.
+    eprintln!(
+        "stage 3 demo: an echo server, two clients and a ticker share one \
+         loop on one thread, waiting in select(2). Its trace follows."
+    );
     let runtime = match std::env::args().any(|arg| arg == "--virtual-time") {
         true => Runtime::virtual_time(),
         false => Runtime::default(),

@@ -57,6 +57,13 @@ async fn heartbeat() {
 
 // ANCHOR: main
 fn main() -> io::Result<()> {
+    // What the demo runs, on stderr: the trace on stdout stays the
+    // trace, as the tests hold it.
+    eprintln!(
+        "stage 4 demo: an echo server, a slow client and a heartbeat on an \
+         interval; when main returns, the loop cancels what is left. Its \
+         trace follows."
+    );
     let runtime = match std::env::args().any(|arg| arg == "--virtual-time") {
         true => Runtime::virtual_time(),
         false => Runtime::default(),

@@ -60,8 +60,8 @@ impl Wake for ChildWaker {
 // give each child a `ChildWaker`, and at each poll of the task poll only the
 // children woken since (all of them the first time), tracing `child`; keep each
 // output at its child's index.
-// Hint: asyncio's `gather` and its `_GatheringFuture`; `futures::join_all`
-// polls every child at every wake instead.
+// Hint: asyncio's `gather` and its `_GatheringFuture`; `futures::join_all`,
+// given 30 futures or fewer, polls every child at every wake instead.
 // Tests: trace::results_come_in_argument_order_when_children_finish_in_reverse,
 // trace::an_empty_gather_completes_at_once,
 // trace::try_gather_returns_the_first_error_and_drops_the_rest

@@ -69,6 +69,12 @@ async fn read_to_end(stream: &TcpStream) -> io::Result<String> {
 
 // ANCHOR: main
 fn main() -> io::Result<()> {
+    // What the demo runs, on stderr: the trace on stdout stays the
+    // trace, as the tests hold it.
+    eprintln!(
+        "stage 5 demo: three downloads gathered at once, a try_gather that \
+         fails, and a download cut short by a timeout. Its trace follows."
+    );
     let runtime = match std::env::args().any(|arg| arg == "--virtual-time") {
         true => Runtime::virtual_time(),
         false => Runtime::default(),
