@@ -35,6 +35,14 @@
     var svg = figure.querySelector("svg.timeline");
     var cursor = svg && svg.querySelector("line.cursor");
     var picture = figure.querySelector("div.timeline");
+    var labels = svg && svg.querySelector("g.labels");
+    var future = svg && svg.querySelector("rect.future");
+    // The lanes' names stay at the left edge while the picture scrolls.
+    if (labels) {
+      picture.addEventListener("scroll", function () {
+        labels.setAttribute("transform", "translate(" + picture.scrollLeft + ",0)");
+      });
+    }
     var guess = root.querySelector(".stepper-guess");
     var total = data.states.length;
     // The event shown: 0 before the first, `total` after the last.
@@ -111,6 +119,14 @@
           }
         }
       }
+      // While the reader guesses, what is still to come is veiled.
+      if (future) {
+        var from = at === 0 ? 0 : data.xs[at - 1];
+        var width = parseFloat(svg.getAttribute("width"));
+        future.setAttribute("x", from);
+        future.setAttribute("width", Math.max(0, width - from));
+        future.setAttribute("visibility", guess.checked ? "visible" : "hidden");
+      }
       panel("guesses").textContent = "";
       root.querySelector('[data-go="back"]').disabled = at === 0;
       root.querySelector('[data-go="first"]').disabled = at === 0;
@@ -184,6 +200,14 @@
       e.preventDefault();
       e.stopPropagation();
       keys[e.key]();
+    });
+    // Says whether the arrows are the stepper's now.
+    var keys = root.querySelector(".stepper-keys");
+    figure.addEventListener("focusin", function () {
+      keys.textContent = "← → step this trace";
+    });
+    figure.addEventListener("focusout", function () {
+      keys.textContent = "click here, then ← →";
     });
     root.hidden = false;
     self.show(0);

@@ -27,7 +27,7 @@ struct Node {
 /// what, and the detail.
 fn short(events: &[Event], i: usize) -> String {
     let e = &events[i];
-    format!("{:>2} {} {} {}", e.tick, e.who, e.what, e.detail)
+    format!("{} {} {} {}", e.tick, e.who, e.what, e.detail)
         .trim_end()
         .to_string()
 }
@@ -299,13 +299,25 @@ pub fn render(
                 escape(words)
             );
         }
-        for (k, line) in node.lines.iter().take(3).enumerate() {
+        // The trace lines, a long one wrapped onto a second row.
+        let rows: Vec<(String, &String)> = node
+            .lines
+            .iter()
+            .flat_map(|line| {
+                let mut rows = wrap(line, 32);
+                for row in rows.iter_mut().skip(1) {
+                    row.insert_str(0, "   ");
+                }
+                rows.into_iter().map(move |row| (row, line))
+            })
+            .collect();
+        for (k, (row, line)) in rows.iter().take(3).enumerate() {
             let _ = write!(
                 svg,
                 r##"<text x="{}" y="{}" font-family="monospace" font-size="10.5" fill="#333">{}<title>{}</title></text>"##,
                 x + 8,
                 y + 64 + 14 * k as u32,
-                escape(&clip(line, 32)),
+                escape(&clip(row, 34)),
                 escape(line)
             );
         }

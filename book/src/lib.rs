@@ -329,10 +329,15 @@ const LEGEND: &str = "<p class=\"timeline-legend\"><small>\
     <span style=\"background:#9ecae1\">&nbsp;pending&nbsp;</span> \
     <span style=\"background:#74c476\">&nbsp;done&nbsp;</span> \
     <span style=\"background:#fb6a4a\">&nbsp;panic&nbsp;</span> \
-    <span style=\"background:#bdbdbd\">&nbsp;dropped&nbsp;</span>. \
-    Grey columns: waits in <code>select</code>. \
+    <span style=\"background:#bdbdbd\">&nbsp;dropped&nbsp;</span> \
+    (a cancelled task's last step, from chapter 4). \
+    Grey columns: the loop waiting (<code>wait</code>, or <code>select</code> \
+    from chapter 3), a pixel per millisecond the clock moved, labelled with \
+    that time; hover for how long it could have waited. \
     <span style=\"color:#d95f0e\">Arrows</span>: wakes. \
-    Dots: the loop's own events. Hover for details.</small></p>";
+    Dots: the loop's own events. Hover for details. Under each picture, \
+    its stepper: click it, then ← and → step through the trace, and \
+    the panels show the loop's state after each event.</small></p>";
 
 /// The id of the timeline of the snapshot at `path`, for links to it:
 /// its stage and its name, `s2-demo` for step02's `trace__demo.snap`.

@@ -72,8 +72,11 @@ pub fn states(events: &[Event]) -> Result<Vec<State>, String> {
     let mut tasks: BTreeMap<u32, Task> = BTreeMap::new();
     let mut out = Vec::with_capacity(events.len());
     let timed = events.iter().any(|e| e.time.is_some());
+    let io = events.iter().any(|e| e.what == "select" || e.what == "ready");
     // The pass the last event was in, and whether its `tick` line has come.
     let (mut tick, mut counted) = (None, false);
+    // The task the loop is dropping or cancelling, once `run` is ending.
+    let mut dropping = String::new();
     let at = |i: usize, why: String| {
         format!("event {} ({}): {why}", i + 1, line(&events[i]))
     };
@@ -110,6 +113,7 @@ pub fn states(events: &[Event]) -> Result<Vec<State>, String> {
                 // (The model keeps its timers by deadline, as the heap
                 // gives them.)
                 let now = time_ms(event.time);
+                let mut fired = 0;
                 while state.ready.len() < want {
                     let Some(first) =
                         timers.first().filter(|t| t.due <= now + 1e-9)
@@ -118,6 +122,7 @@ pub fn states(events: &[Event]) -> Result<Vec<State>, String> {
                     };
                     state.ready.push(format!("timer #{}", first.number));
                     timers.remove(0);
+                    fired += 1;
                 }
                 if state.ready.len() != want {
                     return Err(at(
@@ -128,13 +133,18 @@ pub fn states(events: &[Event]) -> Result<Vec<State>, String> {
                         ),
                     ));
                 }
-                let joined = match timed {
-                    true => "the timers due joined the queue; ",
-                    false => "",
+                let joined = match fired {
+                    0 => String::new(),
+                    1 => "the timer due joined the queue; ".into(),
+                    n => format!("the {n} timers due joined the queue; "),
                 };
-                state.phase = format!(
-                    "{joined}ntodo = {want}: this pass runs these {want}, and only these"
-                );
+                let runs = match want {
+                    1 => "this pass runs this one handle, and only it".into(),
+                    n => format!(
+                        "this pass runs these {n} handles, and only these"
+                    ),
+                };
+                state.phase = format!("{joined}ntodo = {want}: {runs}");
             }
             "poll" => {
                 let first = state.ready.first().cloned().unwrap_or_default();
@@ -205,6 +215,16 @@ pub fn states(events: &[Event]) -> Result<Vec<State>, String> {
                 }
                 state.ready.remove(0);
                 state.phase = format!("timer {detail} fires");
+                // Out of the timer, the waker is in the loop's hand.
+                let number = detail.trim_start_matches('#').parse().ok();
+                let woken = number.and_then(|n: u32| kinds.get(&n));
+                if let Some(task) = woken
+                    .and_then(|w| w.strip_prefix("wakes "))
+                    .and_then(task_id)
+                    .and_then(|n| tasks.get_mut(&n))
+                {
+                    task.waker = format!("the loop: timer {detail} fired");
+                }
             }
             "wake" => {
                 let id = detail.split_whitespace().next().unwrap_or("");
@@ -262,6 +282,9 @@ pub fn states(events: &[Event]) -> Result<Vec<State>, String> {
             }
             "cancel" => {
                 let id = detail.split_whitespace().next().unwrap_or("");
+                if who == "loop" {
+                    dropping = id.to_string();
+                }
                 if who != "loop" {
                     // `JoinHandle::cancel` queues the step that drops it.
                     state.ready.push(format!("step {id}"));
@@ -273,6 +296,8 @@ pub fn states(events: &[Event]) -> Result<Vec<State>, String> {
                 }
             }
             "drop" => {
+                dropping =
+                    detail.split_whitespace().next().unwrap_or("").into();
                 if let Some(task) =
                     task_named(detail).and_then(|n| tasks.get_mut(&n))
                 {
@@ -300,8 +325,19 @@ pub fn states(events: &[Event]) -> Result<Vec<State>, String> {
                     format!("{who} asks select to watch its {detail}");
             }
             "unwatch" => {
-                state.phase = format!("{who} no longer waits for {detail}");
-                let gone = format!("{who} {detail}");
+                // The loop takes back a registration as it drops the task
+                // that made it: the task of the last `drop` or `cancel`.
+                let owner = match who {
+                    "loop" => dropping.clone(),
+                    who => who.to_string(),
+                };
+                state.phase = match who {
+                    "loop" => format!(
+                        "dropping {owner}, the loop takes back its registration ({detail})"
+                    ),
+                    _ => format!("{who} no longer waits for {detail}"),
+                };
+                let gone = format!("{owner} {detail}");
                 if let Some(p) = state.watched.iter().position(|w| *w == gone) {
                     state.watched.remove(p);
                 }
@@ -313,6 +349,12 @@ pub fn states(events: &[Event]) -> Result<Vec<State>, String> {
                 {
                     state.watched.remove(p);
                 }
+                // Out of the selector, its waker in the loop's hand.
+                if let Some(task) =
+                    task_named(detail).and_then(|n| tasks.get_mut(&n))
+                {
+                    task.waker = "the loop: select found it ready".into();
+                }
                 state.phase = format!("I/O ready: {detail}");
             }
             // What a task does in its poll (`read 5 bytes`), or the loop
@@ -323,12 +365,16 @@ pub fn states(events: &[Event]) -> Result<Vec<State>, String> {
         // and gathers what is ready; after it, it runs the handles.
         if tick != Some(event.tick) {
             (tick, counted) = (Some(event.tick), false);
+            // A pass that opens with no wait: work was ready, and `select`
+            // only looked, with a timeout of zero.
+            if io && !matches!(event.what, "select" | "wait") && event.tick > 0
+            {
+                state.timeout = "0: work was ready, select only looked".into();
+            }
         }
         state.part = match event.what {
             _ if event.tick == 0 => "start",
-            _ if state.phase.starts_with("shutdown") && who == "loop" => {
-                "shutdown"
-            }
+            _ if !dropping.is_empty() && who == "loop" => "shutdown",
             "tick" if timed => "timers count",
             "tick" => "count",
             _ if counted => "handles",
@@ -634,7 +680,7 @@ pub fn html(
     if io {
         panels += "<section><div class=\"stepper-title\">select watches</div>\
                    <ul data-panel=\"watched\"></ul>\
-                   <div>last timeout: <span data-panel=\"timeout\"></span></div></section>";
+                   <div>the pass's timeout: <span data-panel=\"timeout\"></span></div></section>";
     }
     panels += "<section class=\"stepper-tasks\"><div class=\"stepper-title\">tasks</div>\
                <table><thead><tr><th>task</th><th>state</th><th>its waker is with</th></tr></thead>\
@@ -646,6 +692,7 @@ pub fn html(
          <button type=\"button\" data-go=\"back\" title=\"the event before (←)\">◀ back</button>\
          <button type=\"button\" data-go=\"next\" title=\"the next event (→)\">next ▶</button>\
          <span data-panel=\"at\"></span>\
+         <span class=\"stepper-keys\">click here, then ← →</span>\
          <label><input type=\"checkbox\" class=\"stepper-guess\"> guess the next event</label>\
          </div>\
          <ol class=\"stepper-parts\" data-panel=\"parts\"></ol>\

@@ -250,15 +250,17 @@ pub fn render(events: &[Event], title: &str) -> String {
     svg.push_str(
         r##"<defs><marker id="arrow" viewBox="0 0 6 6" refX="6" refY="3" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L6,3 L0,6 z" fill="#d95f0e"/></marker></defs>"##,
     );
-    // Lanes, with their names.
-    for (i, (_, label)) in lanes.iter().enumerate() {
-        let (top, mid) = (TOP + LANE * i as u32, y(i));
-        let fill = if i % 2 == 0 { "#f7f7f7" } else { "#ffffff" };
+    // Lanes: their stripes here, their names last, on top.
+    let fill = |i: usize| match i % 2 {
+        0 => "#f7f7f7",
+        _ => "#ffffff",
+    };
+    for i in 0..lanes.len() {
+        let top = TOP + LANE * i as u32;
         let _ = write!(
             svg,
-            r##"<rect x="0" y="{top}" width="{width}" height="{LANE}" fill="{fill}"/><text x="4" y="{}" fill="#333">{}</text>"##,
-            mid + 4,
-            escape(&clip(label, 18))
+            r##"<rect x="0" y="{top}" width="{width}" height="{LANE}" fill="{}"/>"##,
+            fill(i)
         );
     }
     // Passes: a line before each, its number, and its time when it moves.
@@ -341,6 +343,26 @@ pub fn render(events: &[Event], title: &str) -> String {
             escape(&wake.task)
         );
     }
+    // What is still to come, veiled while a reader guesses it.
+    let _ = write!(
+        svg,
+        r##"<rect class="future" x="{width}" y="0" width="0" height="{height}" fill="#fff" opacity="0.85" visibility="hidden"/>"##
+    );
+    // The lanes' names, in a group the page's script keeps at the left
+    // edge of a picture that scrolls: each lane stays named.
+    svg.push_str(r#"<g class="labels">"#);
+    for (i, (_, label)) in lanes.iter().enumerate() {
+        let (top, mid) = (TOP + LANE * i as u32, y(i));
+        let _ = write!(
+            svg,
+            r##"<rect x="0" y="{top}" width="{}" height="{LANE}" fill="{}"/><text x="4" y="{}" fill="#333">{}</text>"##,
+            LABEL - 4,
+            fill(i),
+            mid + 4,
+            escape(&clip(label, 18))
+        );
+    }
+    svg.push_str("</g>");
     // The stepper's cursor, where the page's script puts it.
     let _ = write!(
         svg,

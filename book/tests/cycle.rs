@@ -36,16 +36,16 @@ fn in_stage_1_a_join_handle_keeps_the_waker() {
     let texts = texts(&svg);
     let want = [
         "1. in the ready queue",
-        " 0 loop spawn t1 main",
+        "0 loop spawn t1 main",
         "2. polled",
-        " 1 t1 poll",
-        " 1 t1 spawn t2",
+        "1 t1 poll",
+        "1 t1 spawn t2",
         "3. Pending",
         "its waker is kept by t2's JoinHandle",
-        " 1 t1 pending",
+        "1 t1 pending",
         "4. t2 ends",
-        " 3 t2 poll",
-        " 3 t2 wake t1",
+        "3 t2 poll",
+        "3 t2 wake t1",
     ];
     for want in want {
         assert!(texts.iter().any(|t| t == want), "{want:?} in {texts:#?}");
@@ -64,11 +64,11 @@ fn in_stage_2_a_timer_keeps_it_and_the_loop_waits() {
     for want in [
         "its waker is kept by timer #2",
         "4. the loop waits",
-        " 3 loop wait 50.0ms",
+        "3 loop wait 50.0ms",
         "5. the timer fires",
-        " 3 loop fire #2",
+        "3 loop fire #2",
         "6. woken",
-        " 3 loop wake t3",
+        "3 loop wake t3",
     ] {
         assert!(texts.iter().any(|t| t == want), "{want:?} in {texts:#?}");
     }
@@ -90,8 +90,8 @@ fn in_stage_3_select_keeps_it_for_a_socket() {
     for want in [
         "4. select waits",
         "5. the socket is ready",
-        " 3 loop ready t1 accept",
-        " 3 loop wake t1",
+        "3 loop ready t1 accept",
+        "3 loop wake t1",
     ] {
         assert!(texts.iter().any(|t| t == want), "{want:?} in {texts:#?}");
     }

@@ -124,10 +124,50 @@ fn select_watches_the_fds_tasks_wait_on() {
     );
     assert_eq!(state.watched, ["t2 accept", "t4 read", "t5 read"]);
     assert_eq!(state.timeout, "1.0ms");
+    assert_eq!(state.part, "select");
+    let server = |state: &State| {
+        let task = state.tasks.iter().find(|t| t.id == "t2").unwrap();
+        task.waker.clone()
+    };
+    assert_eq!(server(&state), "the selector (t2 accept)");
+    // Found ready: out of the selector, its waker in the loop's hand.
     let state = state_at(snap, "3 loop ready t2 accept");
     assert_eq!(state.watched, ["t4 read", "t5 read"]);
-    let server = state.tasks.iter().find(|t| t.id == "t2").unwrap();
-    assert_eq!(server.waker, "the selector (t2 accept)");
+    assert_eq!(server(&state), "the loop: select found it ready");
+    // Pass 4 opens with work ready: select only looked, with no wait.
+    let state = state_at(snap, "4 loop tick 2 ready");
+    assert_eq!(state.timeout, "0: work was ready, select only looked");
+    assert_eq!(
+        state.phase,
+        "ntodo = 2: this pass runs these 2 handles, and only these"
+    );
+    // At the end the loop drops the server, and takes back its accept.
+    let state = state_at(snap, "11 loop unwatch accept");
+    assert_eq!(state.part, "shutdown");
+    assert!(state.watched.is_empty(), "{:?}", state.watched);
+    assert_eq!(
+        state.phase,
+        "dropping t2, the loop takes back its registration (accept)"
+    );
+}
+
+#[test]
+fn shutdown_stays_shutdown_as_the_loop_cancels_timers() {
+    let snap = "step02_sleep/tests/snapshots/trace__demo.snap";
+    let state = state_at(snap, "11 loop drop t4");
+    assert_eq!(state.part, "shutdown");
+    let state = state_at(snap, "11 loop cancel #3");
+    assert_eq!(state.part, "shutdown");
+    assert!(state.timers.is_empty(), "{:?}", state.timers);
+    // A pass that a timer opened says so.
+    let state = state_at(snap, "3 loop tick 1 ready");
+    assert_eq!(
+        state.phase,
+        "the timer due joined the queue; ntodo = 1: this pass runs this one handle, and only it"
+    );
+    let state = state_at(snap, "3 loop fire #2");
+    let t3 = state.tasks.iter().find(|t| t.id == "t3").unwrap();
+    assert_eq!(t3.waker, "the loop: timer #2 fired");
 }
 
 #[test]

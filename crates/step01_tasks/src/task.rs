@@ -161,8 +161,9 @@ impl Wake for TaskWaker {
 
     // Exercise 1.3 `wake`: Schedule the task's next step, once, however often
     // it is woken before that step runs: on the running loop, set `scheduled`,
-    // trace `wake` with `t{id}` (adding " (already scheduled)" if it was set
-    // already), and queue `Handle::Step(self.key)` only if it was not.
+    // trace `wake` with `t{id}` (and the words `(already scheduled)` after it
+    // if it was set already), and queue `Handle::Step(self.key)` only if it was
+    // not.
     // Hint: asyncio's `Task.__wakeup` schedules the task's `__step` with
     // `loop.call_soon`. `AtomicBool::swap` sets the flag and says what it was,
     // in one step.

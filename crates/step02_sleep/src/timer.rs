@@ -109,7 +109,7 @@ pub(crate) enum Timer {
 /// Simplification: a heap costs `log n` to set and to fire a timer.
 /// tokio's timer wheel does both in constant time, at a millisecond's
 /// precision; async-io keeps a `BTreeMap`, which the bench found slower
-/// than this heap (chapter 2 says by how much).
+/// than this heap (the bench page says by how much).
 #[derive(Default)]
 pub(crate) struct Timers {
     /// Deadlines in nanoseconds, as a `u64`, which compares and moves
