@@ -6,7 +6,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, Read, Write};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::Mutex;
 use std::task::Waker;
@@ -55,11 +55,19 @@ pub(crate) struct Remote<T> {
 
 impl<T> Default for Remote<T> {
     fn default() -> Self {
-        let (reader, writer) = UnixStream::pair().expect("a wake pipe");
         // Neither end may block: a full pipe already holds a wakeup, and
-        // the loop reads it dry each time.
-        reader.set_nonblocking(true).expect("a non-blocking wake pipe");
-        writer.set_nonblocking(true).expect("a non-blocking wake pipe");
+        // the loop reads it dry each time. Made non-blocking as it is made
+        // (std's `set_nonblocking` is an ioctl, which miri cannot run).
+        let kind = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+        let mut fds = [0; 2];
+        // SAFETY: socketpair writes two new fds into `fds`, or returns -1.
+        let made = unsafe {
+            libc::socketpair(libc::AF_UNIX, kind, 0, fds.as_mut_ptr())
+        };
+        assert_eq!(made, 0, "a wake pipe: {}", io::Error::last_os_error());
+        // SAFETY: the two fds were just opened, and nothing else owns them.
+        let [reader, writer] =
+            fds.map(|fd| unsafe { UnixStream::from_raw_fd(fd) });
         check_fd(reader.as_raw_fd()).expect("a wake pipe select can watch");
         Remote { queue: Mutex::default(), reader, writer }
     }
